@@ -1,0 +1,54 @@
+#pragma once
+
+#include <array>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hvmtool/config.hpp"
+#include "hvmtool/params.hpp"
+#include "hvmtool/stage_slot.hpp"
+
+namespace hvmtool {
+
+struct PluginChoice {
+  std::string plugin;
+  SourceLocation where;  // line 0 when the default was used
+};
+
+// One pipeline file, parsed and validated: which plugin serves each stage,
+// the platform, plugin parameters, and the domain.
+struct PipelineConfig {
+  std::filesystem::path file;
+  PluginChoice platform{"kvm", {}};
+  PluginChoice firmware{"firmware", {}};  // plugin providing the FirmwareProvider
+  std::vector<std::filesystem::path> search_path;  // plugins.search_path, relative to the file
+  std::array<PluginChoice, kStageOrder.size()> stages;
+  std::map<std::string, PluginParams> params;  // by plugin name
+  unsigned count = 1;
+  DomainConfig domain;
+
+  const PluginChoice& stage(StageSlot s) const { return stages[index_of(s)]; }
+  // Params for a plugin; an empty set if the file gave none.
+  const PluginParams& params_for(const std::string& plugin) const;
+  // The domains this file creates: one, or `count` named NAME-0..NAME-(N-1).
+  std::vector<DomainConfig> domains() const;
+};
+
+// The stage plugin used when the file names none (depends on domain type).
+std::string default_stage_plugin(StageSlot slot, DomainType type);
+
+// Throws ConfigError "FILE:LINE:COL: field 'F': reason" for every problem.
+PipelineConfig load_pipeline_file(const std::filesystem::path& file);
+PipelineConfig load_pipeline_text(std::string_view yaml, const std::filesystem::path& file_name);
+
+// "128M", "2G", "4096K", "1048576" → bytes (binary units). Throws std::invalid_argument with a reason.
+std::uint64_t parse_size(std::string_view text);
+// "30s", "500ms", "2m", "0" → milliseconds. Throws std::invalid_argument.
+std::chrono::milliseconds parse_duration(std::string_view text);
+// The closest of `candidates` to `word` if it is close enough to be a likely typo.
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace hvmtool

@@ -1,0 +1,158 @@
+#include <cerrno>
+#include <cstring>
+#include <set>
+#include <string>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "config/config_error.hpp"
+#include "config/pipeline_config.hpp"
+#include "config/sections.hpp"
+#include "config/suggest.hpp"
+#include "hvmtool/error.hpp"
+
+namespace hvmtool {
+namespace {
+
+using config::Field;
+using config::FileContext;
+using config::Section;
+
+const std::vector<std::string> kTopKeys = {"platform", "count", "plugins", "stages", "params", "domain"};
+const std::map<std::string, std::string> kTopAliases = {
+    {"parameters", "params"}, {"pipeline", "stages"}, {"name", "domain.name"}, {"memory", "domain.memory"}};
+
+std::vector<std::string> stage_names() {
+  std::vector<std::string> out;
+  for (StageSlot s : kStageOrder) out.emplace_back(to_string(s));
+  return out;
+}
+
+PluginChoice plugin_choice(const Field& f) { return {f.as_plugin_name(), f.where()}; }
+
+void parse_plugins(const Section& s, PipelineConfig& cfg) {
+  s.check_keys({"search_path", "firmware"});
+  if (auto f = s.get("search_path"))
+    for (const Field& dir : f->as_list("a list of folders")) cfg.search_path.push_back(dir.as_path());
+  if (auto f = s.get("firmware")) cfg.firmware = plugin_choice(*f);
+}
+
+void parse_stages(const Section& s, PipelineConfig& cfg) {
+  s.check_keys(stage_names());
+  for (StageSlot slot : kStageOrder)
+    if (auto f = s.get(to_string(slot))) cfg.stages[index_of(slot)] = plugin_choice(*f);
+}
+
+bool is_plugin_name(std::string_view n) {
+  if (n.empty()) return false;
+  for (char c : n)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+  return true;
+}
+
+void parse_params(const Section& s, PipelineConfig& cfg) {
+  // Parameters for a plugin nothing uses are almost always a misspelt
+  // plugin name, and would otherwise be ignored without a word.
+  std::vector<std::string> used = {cfg.platform.plugin, cfg.firmware.plugin};
+  for (const PluginChoice& c : cfg.stages) used.push_back(c.plugin);
+  std::set<std::string> used_set(used.begin(), used.end());
+  std::vector<std::string> used_unique(used_set.begin(), used_set.end());
+
+  for (const Section::Entry& e : s.entries()) {
+    if (!is_plugin_name(e.key))
+      config::throw_field_error(e.key_where, e.value.path(),
+                                "expected a plugin name (lower-case letters, digits, '_' and '-'), got " +
+                                    config::quote(e.key));
+    if (!used_set.count(e.key)) {
+      std::string hint = closest_match(e.key, used_unique);
+      config::throw_field_error(e.key_where, e.value.path(),
+                                "no stage, platform or firmware uses plugin '" + e.key + "'" +
+                                    (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+    }
+    Section values = e.value.as_section("a map of parameter: value");
+    std::map<std::string, ParamValue> params;
+    for (const Section::Entry& v : values.entries()) {
+      std::string text = v.value.scalar("a single value (string, number or true/false)");
+      params.emplace(v.key, ParamValue{std::move(text), v.value.where()});
+    }
+    cfg.params.emplace(e.key, PluginParams(e.key, std::move(params), values.where()));
+  }
+}
+
+PipelineConfig parse_top(const Section& top) {
+  PipelineConfig cfg;
+  top.check_keys(kTopKeys, kTopAliases);
+  if (auto f = top.get("platform")) cfg.platform = plugin_choice(*f);
+  if (auto f = top.get("count")) cfg.count = static_cast<unsigned>(f->as_uint(1, 64));
+  if (auto f = top.get("plugins")) parse_plugins(f->as_section(), cfg);
+  if (auto f = top.get("stages")) parse_stages(f->as_section("a map of stage: plugin"), cfg);
+  cfg.domain = config::parse_domain(top.require("domain").as_section(), cfg.count);
+  for (StageSlot slot : kStageOrder)
+    if (cfg.stages[index_of(slot)].plugin.empty())
+      cfg.stages[index_of(slot)] = {default_stage_plugin(slot, cfg.domain.type), {}};
+  if (auto f = top.get("params")) parse_params(f->as_section("a map of plugin: parameters"), cfg);
+  return cfg;
+}
+
+std::filesystem::path base_dir_of(const std::filesystem::path& file) {
+  std::error_code ec;
+  std::filesystem::path abs = file.empty() ? std::filesystem::current_path(ec) : std::filesystem::absolute(file, ec);
+  if (ec) return file.parent_path();
+  return file.empty() ? abs : abs.parent_path();
+}
+
+[[noreturn]] void io_error(const std::filesystem::path& file, std::string_view what, int err) {
+  throw ConfigError(file.string() + ": " + std::string(what) + ": " + std::strerror(err));
+}
+
+}  // namespace
+
+PipelineConfig load_pipeline_text(std::string_view yaml, const std::filesystem::path& file_name) {
+  FileContext ctx{file_name.string(), base_dir_of(file_name)};
+  SourceLocation start{ctx.file, 1, 1};
+
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    config::throw_file_error(config::location_of(ctx, e.mark), "invalid YAML: " + e.msg);
+  }
+  if (docs.empty() || docs[0].IsNull())
+    config::throw_file_error(start, "the file is empty; expected a map with a 'domain' section");
+  if (docs.size() > 1)
+    config::throw_file_error(config::location_of(ctx, docs[1].Mark()),
+                             "a second YAML document; a pipeline file holds one");
+  const YAML::Node& root = docs[0];
+  if (!root.IsMap())
+    config::throw_file_error(config::location_of(ctx, root.Mark()),
+                             "expected a map at the top level, got " +
+                                 std::string(root.IsSequence() ? "a list" : "a single value"));
+
+  PipelineConfig cfg = parse_top(Section(ctx, "", root, config::location_of(ctx, root.Mark())));
+  cfg.file = file_name;
+  return cfg;
+}
+
+PipelineConfig load_pipeline_file(const std::filesystem::path& file) {
+  // POSIX I/O rather than ifstream: the message should carry the real errno.
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) io_error(file, "cannot open", errno);
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      io_error(file, "cannot read", err);
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return load_pipeline_text(text, file);
+}
+
+}  // namespace hvmtool
