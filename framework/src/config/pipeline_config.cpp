@@ -4,23 +4,7 @@
 
 namespace hvmtool {
 
-std::string_view to_string(DomainType t) {
-  switch (t) {
-    case DomainType::hvm: return "hvm";
-    case DomainType::pv: return "pv";
-    case DomainType::pvh: return "pvh";
-  }
-  return "?";
-}
-
-std::string_view to_string(ShutdownAction a) {
-  switch (a) {
-    case ShutdownAction::destroy: return "destroy";
-    case ShutdownAction::restart: return "restart";
-    case ShutdownAction::preserve: return "preserve";
-  }
-  return "?";
-}
+// to_string(DomainType/ShutdownAction) live with the other public names in api/names.cpp.
 
 std::string default_stage_plugin(StageSlot slot, DomainType type) {
   switch (slot) {
