@@ -53,8 +53,8 @@ bool valid_name(std::string_view n) {
 // "hvmloader" or a path (a '/' in it says so); `names` are the built-in choices.
 std::string firmware_choice(const Field& f, const std::vector<std::string>& names) {
   std::string what;
-  for (const auto& n : names) what += n + " or ";
-  what += "a path (containing '/')";
+  for (const auto& n : names) what += n + ", ";
+  what.replace(what.size() - 2, 2, " or a path (containing '/')");
   std::string text = f.scalar(what);
   if (std::find(names.begin(), names.end(), text) != names.end()) return text;
   if (text.find('/') != std::string::npos) return resolve_path(f.context(), text).string();
@@ -129,25 +129,33 @@ DomainConfig parse_domain(const Section& s, unsigned count) {
   if (auto f = s.get("logfile")) d.logfile = f->as_path();
 
   if (auto f = s.get("disks")) {
+    std::vector<Field> entries = f->as_list("a list of disk specs");
     std::map<std::string, std::string> vdev_owner;
-    for (const Field& e : f->as_list("a list of disk specs")) {
+    for (const Field& e : entries) {
       DiskConfig disk = parse_disk(e);
-      // xl needs vdev; hvmtool names unnamed disks xvda, xvdb, ... by position.
-      if (disk.vdev.empty()) {
-        std::size_t i = d.disks.size();
-        disk.vdev = "xvd";
-        if (i >= 26) disk.vdev += static_cast<char>('a' + i / 26 - 1);
-        disk.vdev += static_cast<char>('a' + i % 26);
+      if (!disk.vdev.empty()) {
+        auto [owner, fresh] = vdev_owner.emplace(disk.vdev, e.path());
+        if (!fresh)
+          throw_field_error(e.where(), e.path() + ".vdev",
+                            quote(disk.vdev) + " is already used by " + owner->second);
       }
-      auto [owner, fresh] = vdev_owner.emplace(disk.vdev, e.path());
-      if (!fresh)
-        throw_field_error(e.where(), e.path() + ".vdev",
-                          quote(disk.vdev) + " is already used by " + owner->second);
       // N copies of one domain writing to one image would corrupt it.
       if (count > 1 && !disk.readonly)
         e.fail("a writable disk cannot be shared by the " + std::to_string(count) +
                " domains that count creates (add access=ro)");
       d.disks.push_back(std::move(disk));
+    }
+    // xl insists on a vdev; hvmtool gives unnamed disks the first free
+    // xvda, xvdb, ... so that a bare path is enough.
+    std::size_t next = 0;
+    for (DiskConfig& disk : d.disks) {
+      while (disk.vdev.empty()) {
+        std::string vdev = "xvd";
+        if (next >= 26) vdev += static_cast<char>('a' + next / 26 - 1);
+        vdev += static_cast<char>('a' + next % 26);
+        ++next;
+        if (!vdev_owner.count(vdev)) disk.vdev = vdev;
+      }
     }
   }
   if (auto f = s.get("bootloader_args")) d.bootloader_args = f->as_string_list();
