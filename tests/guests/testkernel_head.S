@@ -66,6 +66,8 @@ startup_32:
 startup_64:
         cli
         cld
+        /* The 64-bit protocol provides no stack. */
+        leaq    stack_top(%rip), %rsp
         movq    %rsi, saved_rsi(%rip)
         lgdt    gdt_desc(%rip)
         pushq   $SEL_CS32
