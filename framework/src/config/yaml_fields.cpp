@@ -170,8 +170,10 @@ std::string Section::child_path(std::string_view key) const {
 std::vector<Section::Entry> Section::entries() const {
   std::vector<Entry> out;
   std::map<std::string, int> first_line;
-  for (auto it = node_.begin(); it != node_.end(); ++it) {
-    const YAML::Node& key = it->first;
+  // Range-for keeps yaml-cpp's iterator value alive for the whole body;
+  // `const Node& k = it->first` would dangle (operator* returns a temporary).
+  for (const auto& kv : node_) {
+    const YAML::Node key = kv.first;
     SourceLocation key_loc = location_of(*ctx_, key.Mark());
     if (!key.IsScalar() || key.Scalar().empty()) {
       std::string reason = "expected a plain key, got " + describe(key);
@@ -185,7 +187,7 @@ std::vector<Section::Entry> Section::entries() const {
     if (!inserted)
       throw_field_error(key_loc, child_path(name),
                         "duplicate key (first given on line " + std::to_string(pos->second) + ")");
-    out.push_back({name, key_loc, Field(*ctx_, child_path(name), it->second, value_location(*ctx_, key, it->second))});
+    out.push_back({name, key_loc, Field(*ctx_, child_path(name), kv.second, value_location(*ctx_, key, kv.second))});
   }
   return out;
 }
@@ -205,9 +207,9 @@ void Section::check_keys(const std::vector<std::string>& known,
 }
 
 std::optional<Field> Section::get(std::string_view key) const {
-  for (auto it = node_.begin(); it != node_.end(); ++it) {
-    if (it->first.IsScalar() && it->first.Scalar() == key)
-      return Field(*ctx_, child_path(key), it->second, value_location(*ctx_, it->first, it->second));
+  for (const auto& kv : node_) {
+    if (kv.first.IsScalar() && kv.first.Scalar() == key)
+      return Field(*ctx_, child_path(key), kv.second, value_location(*ctx_, kv.first, kv.second));
   }
   return std::nullopt;
 }
