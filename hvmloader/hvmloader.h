@@ -54,6 +54,7 @@ void tables_build(uint32_t base, uint32_t fseg);
 uint32_t acpi_build(void);      /* returns the RSDP address */
 uint32_t smbios_build(void);    /* returns the entry point address */
 extern uint32_t acpi_rsdp_addr;
+extern uint32_t smbios_ep_addr;
 
 /* boot_*.c: each either hands the vCPU over or crashes with a message. */
 uint32_t bios_load_base(const struct module *fw);

@@ -90,6 +90,8 @@ struct smbios_type32 {
  * valid without SMBIOS 2.7's extended size field, as Xen does. */
 #define DIMM_MAX_MIB    0x4000u
 
+uint32_t smbios_ep_addr;
+
 static uint8_t *cur;
 static uint16_t next_handle, nr_structs, max_size;
 
@@ -257,5 +259,6 @@ uint32_t smbios_build(void)
     ep->bcd_revision = 0x24;
     ep->dmi_checksum = checksum8(ep->dmi_anchor, 15);
     ep->checksum = checksum8(ep, sizeof(*ep));
-    return (uintptr_t)ep;
+    smbios_ep_addr = (uintptr_t)ep;
+    return smbios_ep_addr;
 }
