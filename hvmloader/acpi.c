@@ -176,12 +176,15 @@ static void seal(struct acpi_header *h)
     h->checksum = checksum8(h, h->length);
 }
 
-static struct acpi_gas io_gas(uint32_t port, uint8_t bits)
+/* access: 1 byte, 2 word.  PM1_EVT is two 16-bit registers (status,
+ * enable) and must be accessed as words: a dword write to the enable half
+ * would spill into PM1a_CNT at 0x604, our poweroff port. */
+static struct acpi_gas io_gas(uint32_t port, uint8_t bits, uint8_t access)
 {
     struct acpi_gas g = {
         .space_id = 1,
         .bit_width = bits,
-        .access_size = bits == 8 ? 1 : bits == 16 ? 2 : 3,
+        .access_size = access,
         .address = port,
     };
     return g;
@@ -290,15 +293,15 @@ static struct acpi_fadt *build_fadt(void)
     f->pm1_evt_len = 4;
     f->pm1a_cnt_blk = PM1A_CNT_BLK;
     f->pm1_cnt_len = 2;
-    f->x_pm1a_evt_blk = io_gas(PM1A_EVT_BLK, 32);
-    f->x_pm1a_cnt_blk = io_gas(PM1A_CNT_BLK, 16);
+    f->x_pm1a_evt_blk = io_gas(PM1A_EVT_BLK, 32, 2);
+    f->x_pm1a_cnt_blk = io_gas(PM1A_CNT_BLK, 16, 2);
     /* C2/C3 latencies above 100/1000 us mean "not supported". */
     f->p_lvl2_lat = 101;
     f->p_lvl3_lat = 1001;
     f->iapc_boot_arch = BOOT_ARCH_LEGACY_DEVICES;
     f->flags = FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON |
                FADT_SLP_BUTTON | FADT_RESET_REG_SUP;
-    f->reset_reg = io_gas(RESET_PORT, 8);
+    f->reset_reg = io_gas(RESET_PORT, 8, 1);
     f->reset_value = RESET_VALUE;
     seal(&f->h);
     return f;

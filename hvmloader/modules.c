@@ -5,6 +5,7 @@
  * guest owner, so every address is checked against RAM before use.
  */
 #include "hvmloader.h"
+#include "layout.h"
 #include "util.h"
 
 #define MAX_MODULES     32
@@ -48,11 +49,26 @@ static int in_ram(uint64_t addr, uint64_t len)
     return 1;
 }
 
-static int usable(uint64_t addr, uint64_t len)
+/*
+ * Where may the builder have put a module?  Not over hvmloader, and not over
+ * what hvmloader writes before any payload is moved: the table block at the
+ * top of low RAM and, unless it is the BIOS itself, the F-segment.
+ */
+static int usable(const char *name, uint64_t addr, uint64_t len)
 {
-    return in_ram(addr, len) &&
-           !ranges_overlap(addr, len, (uintptr_t)_image_start,
-                           (uintptr_t)_end - (uintptr_t)_image_start);
+    uint32_t tables = low_ram_end() - TABLES_SIZE;
+
+    if (!in_ram(addr, len))
+        return 0;
+    if (ranges_overlap(addr, len, (uintptr_t)_image_start,
+                       (uintptr_t)_end - (uintptr_t)_image_start))
+        return 0;
+    if (ranges_overlap(addr, len, tables, TABLES_SIZE))
+        return 0;
+    if (strcmp(name, "firmware") &&
+        ranges_overlap(addr, len, FSEG_START, 0x100000 - FSEG_START))
+        return 0;
+    return 1;
 }
 
 /* A string in guest RAM, or NULL if it is not NUL-terminated within max. */
@@ -103,7 +119,7 @@ void modules_init(void)
             printf("modules: module %u has no readable name, ignored\n", i);
             continue;
         }
-        if (!usable(list[i].paddr, list[i].size) || !list[i].size) {
+        if (!list[i].size || !usable(name, list[i].paddr, list[i].size)) {
             printf("modules: \"%s\" at 0x%llx size 0x%llx is not in free "
                    "low RAM\n", name, (unsigned long long)list[i].paddr,
                    (unsigned long long)list[i].size);
