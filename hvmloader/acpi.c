@@ -283,9 +283,10 @@ static struct acpi_fadt *build_fadt(void)
 
     f = tables_alloc(sizeof(*f), 16);
     header(&f->h, "FACP", sizeof(*f), 4);
+    /* Only the 32-bit FACS pointer: when both are set OSPMs use X_ and
+     * Linux registers the FACS twice. */
     f->firmware_ctrl = (uintptr_t)facs;
     f->dsdt = (uintptr_t)dsdt;
-    f->x_firmware_ctrl = (uintptr_t)facs;
     f->x_dsdt = (uintptr_t)dsdt;
     f->sci_int = SCI_IRQ;
     /* smi_cmd 0: the platform is always in ACPI mode, no handshake. */
