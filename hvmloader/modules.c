@@ -54,21 +54,23 @@ static int in_ram(uint64_t addr, uint64_t len)
  * what hvmloader writes before any payload is moved: the table block at the
  * top of low RAM and, unless it is the BIOS itself, the F-segment.
  */
-static int usable(const char *name, uint64_t addr, uint64_t len)
+static const char *unusable(const char *name, uint64_t addr, uint64_t len)
 {
     uint32_t tables = low_ram_end() - TABLES_SIZE;
 
+    if (!len)
+        return "is empty";
     if (!in_ram(addr, len))
-        return 0;
+        return "is not in low RAM";
     if (ranges_overlap(addr, len, (uintptr_t)_image_start,
                        (uintptr_t)_end - (uintptr_t)_image_start))
-        return 0;
+        return "overlaps hvmloader";
     if (ranges_overlap(addr, len, tables, TABLES_SIZE))
-        return 0;
+        return "overlaps the ACPI/SMBIOS block (top 64 KiB of low RAM)";
     if (strcmp(name, "firmware") &&
         ranges_overlap(addr, len, FSEG_START, 0x100000 - FSEG_START))
-        return 0;
-    return 1;
+        return "overlaps the F-segment";
+    return NULL;
 }
 
 /* A string in guest RAM, or NULL if it is not NUL-terminated within max. */
@@ -114,15 +116,17 @@ void modules_init(void)
     for (i = 0; i < start_info->nr_modules; i++) {
         const char *name = ram_string(list[i].cmdline_paddr, MAX_NAME);
         struct module *m = &modules[nr_modules];
+        const char *why;
 
         if (!name) {
             printf("modules: module %u has no readable name, ignored\n", i);
             continue;
         }
-        if (!list[i].size || !usable(name, list[i].paddr, list[i].size)) {
-            printf("modules: \"%s\" at 0x%llx size 0x%llx is not in free "
-                   "low RAM\n", name, (unsigned long long)list[i].paddr,
-                   (unsigned long long)list[i].size);
+        why = unusable(name, list[i].paddr, list[i].size);
+        if (why) {
+            printf("modules: \"%s\" at 0x%llx size 0x%llx %s\n", name,
+                   (unsigned long long)list[i].paddr,
+                   (unsigned long long)list[i].size, why);
             crash();
         }
         /* Copy the name: its page may be reused before the name is printed. */
