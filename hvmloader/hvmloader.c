@@ -15,6 +15,7 @@ void hvmloader_main(uint32_t ebx)
     const struct module *fw, *kernel, *disk;
     uint32_t tables_base;
 
+    traps_init();
     printf("HVM Loader (hvmtool %s)\n", HVMTOOL_VERSION);
     start_info_probe(ebx);
     hypervisor_detect();

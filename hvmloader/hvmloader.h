@@ -6,6 +6,9 @@
 #include <xen/hvm/hvm_info_table.h>
 #include <xen/arch-x86/hvm/start_info.h>
 
+/* traps.c: report CPU exceptions instead of triple-faulting. */
+void traps_init(void);
+
 /* hypervisor.c */
 enum hypervisor { HV_NONE, HV_XEN, HV_KVM };
 extern enum hypervisor hypervisor;
