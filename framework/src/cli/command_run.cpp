@@ -1,0 +1,74 @@
+#include <algorithm>
+#include <iostream>
+
+#include <boost/program_options.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/load_files.hpp"
+#include "cli/report.hpp"
+#include "log/stream_logger.hpp"
+
+namespace po = boost::program_options;
+
+namespace hvmtool::cli {
+
+namespace {
+
+// The status of the whole run: the most serious of the domains' outcomes,
+// ranked so that a cancellation or failure is never hidden by a poweroff.
+int combined_exit_code(const std::vector<RunResult>& results) {
+  int code = kExitOk;
+  for (const auto& r : results) code = std::max(code, exit_code_for(r.outcome));
+  return code;
+}
+
+}  // namespace
+
+int command_run(const std::vector<std::string>& args) {
+  po::options_description options("hvmtool run FILE... [options]");
+  options.add_options()
+      ("help,h", "this text")
+      ("timings", "print each domain's per-stage wall time")
+      ("json", "print the run's result and timings as JSON on stdout")
+      ("console,c", "copy the guest console to the terminal (implies --foreground)")
+      ("foreground,F", "stay in the foreground until the domains end (the default in this release)")
+      ("verbose,v", "log each stage as it starts")
+      ("log-dir", po::value<std::string>(), "directory for guest console logs")
+      ("file", po::value<std::vector<std::string>>(), "pipeline files");
+  po::positional_options_description positional;
+  positional.add("file", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << options;
+    return kExitOk;
+  }
+  if (!vm.count("file")) {
+    std::cerr << "hvmtool: run needs at least one pipeline file\n";
+    return kExitUsage;
+  }
+
+  StreamLogger log(std::cerr, vm.count("verbose") ? LogLevel::debug : LogLevel::info);
+  Session session(log);
+  if (!load_pipeline_files(session, vm["file"].as<std::vector<std::string>>(), false)) return kExitUsage;
+
+  RunOptions run_options;
+  run_options.console_to_terminal = vm.count("console") > 0;
+  if (vm.count("log-dir")) run_options.log_dir = vm["log-dir"].as<std::string>();
+
+  std::vector<RunResult> results;
+  try {
+    results = session.run(run_options);
+  } catch (const std::exception& e) {
+    std::cerr << "hvmtool: " << e.what() << "\n";
+    return 2;
+  }
+  if (vm.count("timings")) print_timings(std::cerr, results);
+  if (vm.count("json")) print_json(std::cout, results);
+  for (const auto& r : results)
+    if (exit_code_for(r.outcome) != kExitOk) std::cerr << "hvmtool: " << r.domain << ": " << r.message << "\n";
+  return combined_exit_code(results);
+}
+
+}  // namespace hvmtool::cli

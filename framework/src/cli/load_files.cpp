@@ -1,0 +1,28 @@
+#include "cli/load_files.hpp"
+
+#include <iostream>
+
+#include "config/pipeline_config.hpp"
+
+namespace hvmtool::cli {
+
+bool load_pipeline_files(Session& session, const std::vector<std::string>& files, bool report_ok) {
+  bool ok = true;
+  for (const auto& file : files) {
+    try {
+      PipelineConfig config = load_pipeline_file(file);
+      const std::size_t before = session.domain_count();
+      std::string summary = "platform " + config.platform.plugin;
+      for (StageSlot slot : kStageOrder) summary += ", " + std::string(to_string(slot)) + "=" + config.stage(slot).plugin;
+      session.prepare(std::move(config));
+      if (report_ok)
+        std::cout << file << ": ok (" << (session.domain_count() - before) << " domain(s); " << summary << ")\n";
+    } catch (const std::exception& e) {
+      std::cerr << "hvmtool: " << e.what() << "\n";
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+}  // namespace hvmtool::cli
