@@ -1,0 +1,168 @@
+#define BOOST_TEST_MODULE cli
+#include <boost/test/unit_test.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "support/test_env.hpp"
+
+using namespace hvmtool;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string hvmtool_bin() { return (test::build_dir() / "hvmtool").string(); }
+
+// A pipeline on the recording test platform, with the test stage plugin as
+// bootloader and builder and the core plugin for everything else.
+std::string pipeline(const test::TempDir& dir, const std::string& name, const std::string& platform_params,
+                     const std::string& teststage_params, const std::string& domain_extra = "") {
+  std::ostringstream y;
+  y << "platform: testplatform\n"
+    << "plugins:\n  search_path: [" << test::test_plugin_dir().string() << "]\n"
+    << "stages:\n  bootloader: teststage\n  build: teststage\n"
+    << "params:\n  testplatform: {calls_file: " << (dir.path() / (name + ".calls")).string()
+    << (platform_params.empty() ? "" : ", " + platform_params) << "}\n"
+    << "  teststage: {marker: " << (dir.path() / (name + ".marker")).string()
+    << (teststage_params.empty() ? "" : ", " + teststage_params) << "}\n"
+    << "domain:\n  name: " << name << "\n  type: pvh\n  memory: 64M\n"
+    << domain_extra;
+  return dir.write(name + ".yaml", y.str()).string();
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+test::CommandResult run_hvmtool(const std::string& args) {
+  return test::run_command(hvmtool_bin() + " " + args);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(version_and_help) {
+  auto v = run_hvmtool("--version");
+  BOOST_TEST(v.exit_code == 0);
+  BOOST_TEST(v.out == "hvmtool 0.1.0 (plugin API 1)\n");
+  auto h = run_hvmtool("--help");
+  BOOST_TEST(h.exit_code == 0);
+  BOOST_TEST(h.out.find("validate FILE...") != std::string::npos);
+  auto bad = run_hvmtool("frobnicate");
+  BOOST_TEST(bad.exit_code == 1);
+  BOOST_TEST(bad.out == "hvmtool: unknown command 'frobnicate' (try hvmtool --help)\n");
+}
+
+BOOST_AUTO_TEST_CASE(run_to_poweroff_exits_0_with_timings_and_json) {
+  test::TempDir dir;
+  auto file = pipeline(dir, "vm1", "", "", "  logfile: " + (dir.path() / "vm1.console").string() + "\n");
+  auto r = run_hvmtool("run --json --timings " + file);
+  BOOST_TEST(r.exit_code == 0, r.out);
+  BOOST_TEST(r.out.find("{\"domains\":[{\"name\":\"vm1\",\"outcome\":\"poweroff\",\"exit_code\":0") !=
+                 std::string::npos,
+             r.out);
+  for (const char* stage : {"make", "bootloader", "build_pre", "build", "build_post", "unpause", "wait"})
+    BOOST_TEST(r.out.find("{\"stage\":\"" + std::string(stage) + "\"") != std::string::npos, stage);
+  BOOST_TEST(r.out.find("teardown") != std::string::npos);  // the --timings table
+  const std::string calls = read_file(dir.path() / "vm1.calls");
+  BOOST_TEST(calls.find("create_domain vm1\n") < calls.find("unpause 1\n"));
+  BOOST_TEST(calls.find("unpause 1\n") < calls.find("destroy 1\n"));
+  BOOST_TEST(read_file(dir.path() / "vm1.marker") == "bootloader\nbuild\nundo build\nundo bootloader\n");
+}
+
+BOOST_AUTO_TEST_CASE(guest_console_goes_to_the_log_file_and_with_c_to_the_terminal) {
+  test::TempDir dir;
+  auto file = pipeline(dir, "con", "console: 'hello console'", "",
+                       "  logfile: " + (dir.path() / "con.log").string() + "\n");
+  auto quiet = run_hvmtool("run " + file);
+  BOOST_TEST(quiet.exit_code == 0, quiet.out);
+  BOOST_TEST(quiet.out.find("hello console") == std::string::npos);
+  BOOST_TEST(read_file(dir.path() / "con.log") == "hello console");
+  auto attached = run_hvmtool("run -c " + file);
+  BOOST_TEST(attached.out.find("hello console") != std::string::npos);
+  // The earlier log was rotated like xl's, not overwritten.
+  BOOST_TEST(read_file(dir.path() / "con.log.1") == "hello console");
+}
+
+BOOST_AUTO_TEST_CASE(a_failing_stage_exits_2_and_leaves_no_domain) {
+  test::TempDir dir;
+  auto file = pipeline(dir, "bad", "", "behaviour: fail, fail_slot: build");
+  auto r = run_hvmtool("run --log-dir " + dir.path().string() + " " + file);
+  BOOST_TEST(r.exit_code == 2, r.out);
+  BOOST_TEST(r.out.find("hvmtool: bad: stage build (teststage) failed: teststage: failed on purpose") !=
+                 std::string::npos,
+             r.out);
+  const std::string calls = read_file(dir.path() / "bad.calls");
+  BOOST_TEST(calls.find("destroy 1\n") != std::string::npos);
+  BOOST_TEST(calls.find("unpause") == std::string::npos);
+  BOOST_TEST(calls.find("store /local/domain/1") == std::string::npos, calls);
+  BOOST_TEST(read_file(dir.path() / "bad.marker") == "bootloader\nbuild\nundo build\nundo bootloader\n");
+}
+
+BOOST_AUTO_TEST_CASE(a_timed_out_stage_exits_2) {
+  test::TempDir dir;
+  auto file = pipeline(dir, "slow", "", "behaviour: hang, fail_slot: build", "  timeouts: {build: 200ms}\n");
+  auto r = run_hvmtool("run --log-dir " + dir.path().string() + " " + file);
+  BOOST_TEST(r.exit_code == 2, r.out);
+  BOOST_TEST(r.out.find("stage build (teststage) timed out after 200ms") != std::string::npos, r.out);
+  BOOST_TEST(read_file(dir.path() / "slow.calls").find("destroy 1\n") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(guest_fates_map_to_exit_codes) {
+  test::TempDir dir;
+  auto crash = run_hvmtool("run --log-dir " + dir.path().string() + " " + pipeline(dir, "c", "event: crash", ""));
+  BOOST_TEST(crash.exit_code == 3, crash.out);
+  auto reboot = run_hvmtool("run --log-dir " + dir.path().string() + " " +
+                        pipeline(dir, "r", "event: reboot", "", "  on_reboot: destroy\n"));
+  BOOST_TEST(reboot.exit_code == 4, reboot.out);
+  auto loop = run_hvmtool("run --json --log-dir " + dir.path().string() + " " +
+                      pipeline(dir, "l", "event: reboot", "", "  on_reboot: restart\n  restart_limit: 2\n"));
+  BOOST_TEST(loop.exit_code == 4, loop.out);
+  BOOST_TEST(loop.out.find("\"outcome\":\"restart-loop\"") != std::string::npos, loop.out);
+  BOOST_TEST(loop.out.find("\"attempts\":3") != std::string::npos, loop.out);
+}
+
+BOOST_AUTO_TEST_CASE(sigterm_cancels_the_run_and_rolls_back) {
+  test::TempDir dir;
+  auto file = pipeline(dir, "forever", "event: none", "");
+  auto r = test::run_command("( " + hvmtool_bin() + " run --log-dir " + dir.path().string() + " " + file +
+                             " & pid=$!; sleep 1; kill -TERM $pid; wait $pid )");
+  BOOST_TEST(r.exit_code == 130, r.out);
+  BOOST_TEST(r.out.find("cancelled: terminated (SIGTERM)") != std::string::npos, r.out);
+  BOOST_TEST(read_file(dir.path() / "forever.calls").find("destroy 1\n") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(count_and_several_files_run_concurrently) {
+  test::TempDir dir;
+  auto a = pipeline(dir, "many", "", "", "count: 3\n");
+  auto b = pipeline(dir, "other", "", "");
+  auto r = run_hvmtool("run --json --log-dir " + dir.path().string() + " " + a + " " + b);
+  BOOST_TEST(r.exit_code == 0, r.out);
+  for (const char* name : {"many-0", "many-1", "many-2", "other"})
+    BOOST_TEST(r.out.find("\"name\":\"" + std::string(name) + "\"") != std::string::npos, name);
+}
+
+BOOST_AUTO_TEST_CASE(validate_reports_ok_and_errors_with_file_line_column) {
+  test::TempDir dir;
+  auto good = pipeline(dir, "good", "", "");
+  auto ok = run_hvmtool("validate " + good);
+  BOOST_TEST(ok.exit_code == 0, ok.out);
+  BOOST_TEST(ok.out.find(good + ": ok (1 domain(s); platform testplatform") != std::string::npos, ok.out);
+  // Nothing ran: the recording platform made no domain.
+  BOOST_TEST(read_file(dir.path() / "good.calls").find("create_domain") == std::string::npos);
+
+  auto broken = dir.write("broken.yaml", "domain:\n  name: x\n  memory: 12Q\n");
+  auto bad = run_hvmtool("validate " + broken.string());
+  BOOST_TEST(bad.exit_code == 1);
+  BOOST_TEST(bad.out.starts_with("hvmtool: " + broken.string() + ":3:11: field 'domain.memory': "), bad.out);
+
+  auto unknown_plugin = dir.write("np.yaml", "platform: testplatform\nplugins: {search_path: [" +
+                                                 test::test_plugin_dir().string() +
+                                                 "]}\nstages: {build: nosuchplugin}\ndomain: {name: x, type: pvh}\n");
+  auto np = run_hvmtool("validate " + unknown_plugin.string());
+  BOOST_TEST(np.exit_code == 1);
+  BOOST_TEST(np.out.starts_with("hvmtool: " + unknown_plugin.string() + ":3:17: plugin 'nosuchplugin' not found"),
+             np.out);
+}

@@ -1,0 +1,137 @@
+#define BOOST_TEST_MODULE plugin_loader
+#include <boost/test/unit_test.hpp>
+
+#include <fstream>
+
+#include "plugin/plugin_loader.hpp"
+#include "support/test_env.hpp"
+
+using namespace hvmtool;
+namespace fs = std::filesystem;
+
+namespace {
+
+PluginLoader test_loader() { return PluginLoader({test::test_plugin_dir(), test::build_dir() / "plugins"}); }
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const PluginError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+bool library_mapped(const std::string& file_name) {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line))
+    if (line.find(file_name) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(loads_a_plugin_built_by_the_tests_and_creates_its_stages) {
+  auto loader = test_loader();
+  auto plugin = loader.load("teststage");
+  BOOST_TEST(plugin->name() == "teststage");
+  BOOST_TEST(plugin->stage_slots().size() == 7u);
+  PluginParams params;
+  auto stage = loader.create_stage("teststage", StageSlot::build, params);
+  BOOST_TEST(stage->name() == "teststage");
+}
+
+BOOST_AUTO_TEST_CASE(objects_keep_their_library_loaded_after_the_loader_is_gone) {
+  std::shared_ptr<Stage> stage;
+  {
+    auto loader = test_loader();
+    PluginParams params;
+    stage = loader.create_stage("teststage", StageSlot::wait, params);
+  }
+  BOOST_TEST(library_mapped("hvmtool-teststage.so"));
+  BOOST_TEST(stage->name() == "teststage");  // its vtable is still mapped
+  stage.reset();
+  BOOST_TEST(!library_mapped("hvmtool-teststage.so"));
+}
+
+BOOST_AUTO_TEST_CASE(abi_mismatch_is_refused_naming_the_file_and_both_versions) {
+  auto loader = test_loader();
+  const std::string file = (test::test_plugin_dir() / "hvmtool-abimismatch.so").string();
+  BOOST_TEST(error_of([&] { loader.load("abimismatch"); }) ==
+             file + ": plugin API version 999, but this hvmtool (0.1.0) uses API version 1: rebuild the plugin "
+                    "against this hvmtool's headers");
+}
+
+BOOST_AUTO_TEST_CASE(a_library_that_is_not_a_plugin_is_refused) {
+  auto loader = test_loader();
+  const std::string file = (test::test_plugin_dir() / "hvmtool-notaplugin.so").string();
+  BOOST_TEST(error_of([&] { loader.load("notaplugin"); }) ==
+             file + ": not an hvmtool plugin (it exports no hvmtool_plugin_api_version)");
+}
+
+BOOST_AUTO_TEST_CASE(a_plugin_without_factory_is_refused) {
+  auto loader = test_loader();
+  const std::string file = (test::test_plugin_dir() / "hvmtool-nofactory.so").string();
+  BOOST_TEST(error_of([&] { loader.load("nofactory"); }) ==
+             file + ": exports no hvmtool_create_plugin factory (use HVMTOOL_PLUGIN(YourClass))");
+}
+
+BOOST_AUTO_TEST_CASE(a_file_that_is_not_a_shared_library_is_refused_with_the_loader_reason) {
+  test::TempDir dir;
+  dir.write("hvmtool-garbage.so", std::string(4096, 'x'));  // long enough to have a header
+  PluginLoader loader({dir.path()});
+  std::string error = error_of([&] { loader.load("garbage"); });
+  BOOST_TEST(error.starts_with((dir.path() / "hvmtool-garbage.so").string() + ": cannot load: "));
+  BOOST_TEST(error.find("invalid ELF header") != std::string::npos, error);
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_plugin_lists_where_it_looked) {
+  PluginLoader loader({"/nonexistent/a", "/nonexistent/b"});
+  BOOST_TEST(error_of([&] { loader.load("nosuch"); }) ==
+             "plugin 'nosuch' not found: no hvmtool-nosuch.so in /nonexistent/a, /nonexistent/b");
+}
+
+BOOST_AUTO_TEST_CASE(plugin_names_cannot_escape_the_search_path) {
+  auto loader = test_loader();
+  BOOST_TEST(error_of([&] { loader.load("../teststage"); }) ==
+             "plugin name '../teststage' is invalid: use lower-case letters, digits, '_' and '-'");
+}
+
+BOOST_AUTO_TEST_CASE(a_plugin_that_cannot_fill_the_slot_says_what_it_provides) {
+  auto loader = test_loader();
+  PluginParams params;
+  BOOST_TEST(error_of([&] { loader.create_stage("core", StageSlot::bootloader, params); }) ==
+             "plugin 'core' cannot serve stage 'bootloader' (it provides: make, build_pre, build_post, unpause, "
+             "wait)");
+  BOOST_TEST(error_of([&] { loader.create_firmware("core", params); }) == "plugin 'core' is not a firmware provider");
+}
+
+BOOST_AUTO_TEST_CASE(discover_lists_plugins_and_the_errors_of_broken_ones) {
+  auto loader = test_loader();
+  auto found = loader.discover();
+  std::map<std::string, PluginFileInfo> by_name;
+  for (auto& info : found) by_name[info.name] = info;
+  BOOST_REQUIRE(by_name.count("teststage"));
+  BOOST_TEST(by_name["teststage"].error.empty());
+  BOOST_TEST(by_name["teststage"].api_version == kApiVersion);
+  BOOST_REQUIRE(by_name.count("core"));
+  BOOST_TEST(by_name["core"].stages.size() == 5u);
+  BOOST_REQUIRE(by_name.count("abimismatch"));
+  BOOST_TEST(by_name["abimismatch"].error.find("plugin API version 999") != std::string::npos);
+  BOOST_REQUIRE(by_name.count("testplatform"));
+  BOOST_TEST(by_name["testplatform"].platform);
+}
+
+BOOST_AUTO_TEST_CASE(plugin_parameters_are_validated_at_creation) {
+  auto loader = test_loader();
+  PluginParams params("teststage", {{"behavior", {"ok", {"p.yaml", 7, 5}}}});
+  std::string error;
+  try {
+    loader.create_stage("teststage", StageSlot::build, params);
+  } catch (const ConfigError& e) {
+    error = e.what();
+  }
+  BOOST_TEST(error.starts_with("p.yaml:7:5: field 'params.teststage.behavior'"), error);
+  BOOST_TEST(error.find("did you mean 'behaviour'") != std::string::npos, error);
+}

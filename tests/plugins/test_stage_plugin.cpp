@@ -1,0 +1,61 @@
+#include <fstream>
+
+#include <hvmtool/hvmtool.hpp>
+
+namespace {
+
+// A stage for every slot whose behaviour the pipeline file picks:
+// ok, fail (completion with an error), throw (from async_run), hang (never
+// completes until cancelled). `marker` names a file it appends "SLOT\n" to.
+class ScriptedStage final : public hvmtool::Stage {
+ public:
+  ScriptedStage(hvmtool::StageSlot slot, std::string behaviour, std::string marker)
+      : slot_(slot), behaviour_(std::move(behaviour)), marker_(std::move(marker)) {}
+  std::string_view name() const override { return "teststage"; }
+  void async_run(hvmtool::StageContext& ctx, hvmtool::Completion done) override {
+    if (!marker_.empty()) std::ofstream(marker_, std::ios::app) << to_string(slot_) << "\n";
+    ctx.notes["teststage." + std::string(to_string(slot_))] = "ran";
+    if (behaviour_ == "throw") throw hvmtool::Error("teststage: thrown on purpose");
+    if (behaviour_ == "fail") {
+      done(std::make_exception_ptr(hvmtool::Error("teststage: failed on purpose")));
+      return;
+    }
+    if (behaviour_ == "hang") {
+      pending_ = std::move(done);
+      return;
+    }
+    done(nullptr);
+  }
+  void cancel(hvmtool::StageContext&) override {
+    if (pending_) std::exchange(pending_, nullptr)(std::make_exception_ptr(hvmtool::CancelledError("cancelled")));
+  }
+  void undo(hvmtool::StageContext&) noexcept override {
+    if (!marker_.empty()) std::ofstream(marker_, std::ios::app) << "undo " << to_string(slot_) << "\n";
+  }
+
+ private:
+  hvmtool::StageSlot slot_;
+  std::string behaviour_;
+  std::string marker_;
+  hvmtool::Completion pending_;
+};
+
+class TestStagePlugin final : public hvmtool::Plugin {
+ public:
+  std::string_view name() const override { return "teststage"; }
+  std::string_view version() const override { return "test"; }
+  std::vector<hvmtool::StageSlot> stage_slots() const override {
+    return {hvmtool::kStageOrder.begin(), hvmtool::kStageOrder.end()};
+  }
+  std::unique_ptr<hvmtool::Stage> create_stage(hvmtool::StageSlot slot, const hvmtool::PluginParams& p) override {
+    p.require_known({"behaviour", "marker", "fail_slot"});
+    std::string behaviour = p.get_choice("behaviour", "ok", {"ok", "fail", "throw", "hang"});
+    // `fail_slot` applies the behaviour to that slot only.
+    if (p.has("fail_slot") && p.get_string("fail_slot", "") != to_string(slot)) behaviour = "ok";
+    return std::make_unique<ScriptedStage>(slot, behaviour, p.get_string("marker", ""));
+  }
+};
+
+}  // namespace
+
+HVMTOOL_PLUGIN(TestStagePlugin)

@@ -1,0 +1,56 @@
+#include "support/test_env.hpp"
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+
+namespace hvmtool::test {
+
+namespace fs = std::filesystem;
+
+namespace {
+fs::path env_path(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) throw std::runtime_error(std::string(name) + " is not set: run the tests through ctest");
+  return v;
+}
+}  // namespace
+
+fs::path build_dir() { return env_path("HVMTOOL_BUILD_DIR"); }
+fs::path source_dir() { return env_path("HVMTOOL_SOURCE_DIR"); }
+fs::path test_plugin_dir() { return build_dir() / "tests" / "plugins"; }
+
+TempDir::TempDir() {
+  std::string pattern = (fs::temp_directory_path() / "hvmtool-test-XXXXXX").string();
+  if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+fs::path TempDir::write(const std::string& name, const std::string& content) const {
+  fs::path file = path_ / name;
+  std::ofstream(file) << content;
+  return file;
+}
+
+CommandResult run_command(const std::string& command) {
+  CommandResult result;
+  std::string full = command + " 2>&1";
+  FILE* pipe = ::popen(full.c_str(), "r");
+  if (!pipe) throw std::runtime_error("popen failed: " + command);
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) result.out.append(buf, n);
+  int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+}  // namespace hvmtool::test
