@@ -1,0 +1,244 @@
+#include "devices.hpp"
+
+#include <cstdio>
+
+namespace hvmtool::kvm {
+
+namespace {
+// 16550 register offsets and bits.
+constexpr unsigned kRbrThr = 0, kIer = 1, kIirFcr = 2, kLcr = 3, kMcr = 4, kLsr = 5, kMsr = 6, kScr = 7;
+constexpr std::uint8_t kLcrDlab = 0x80;
+constexpr std::uint8_t kIerRdi = 0x01, kIerThri = 0x02;
+constexpr std::uint8_t kIirNone = 0x01, kIirThri = 0x02, kIirRdi = 0x04, kIirFifo = 0xC0;
+constexpr std::uint8_t kLsrDr = 0x01, kLsrThre = 0x20, kLsrTemt = 0x40;
+constexpr std::uint8_t kMcrDtr = 0x01, kMcrRts = 0x02, kMcrOut1 = 0x04, kMcrOut2 = 0x08, kMcrLoop = 0x10;
+constexpr std::uint8_t kMsrCts = 0x10, kMsrDsr = 0x20, kMsrRi = 0x40, kMsrDcd = 0x80;
+}  // namespace
+
+std::uint8_t Uart16550::msr_locked() const {
+  if (mcr_ & kMcrLoop) {
+    std::uint8_t m = 0;
+    if (mcr_ & kMcrRts) m |= kMsrCts;
+    if (mcr_ & kMcrDtr) m |= kMsrDsr;
+    if (mcr_ & kMcrOut1) m |= kMsrRi;
+    if (mcr_ & kMcrOut2) m |= kMsrDcd;
+    return m;
+  }
+  return kMsrDcd | kMsrDsr | kMsrCts;  // a terminal is always there
+}
+
+void Uart16550::update_irq_locked() {
+  bool pending = ((ier_ & kIerRdi) && rbr_) || ((ier_ & kIerThri) && thre_pending_);
+  bool level = pending && (mcr_ & kMcrOut2) && !(mcr_ & kMcrLoop);
+  if (level != line_) {
+    line_ = level;
+    if (irq_) irq_(level);
+  }
+}
+
+void Uart16550::write(unsigned offset, std::uint8_t v) {
+  std::string_view sent;
+  char byte = static_cast<char>(v);
+  {
+    std::lock_guard lk(mu_);
+    switch (offset) {
+      case kRbrThr:
+        if (lcr_ & kLcrDlab) {
+          dll_ = v;
+          break;
+        }
+        if (mcr_ & kMcrLoop) {
+          rbr_ = v;
+        } else {
+          sent = std::string_view(&byte, 1);
+        }
+        // Writing THR clears the THRE interrupt; the byte leaves at once, so
+        // it is raised again: an edge on IRQ 4 per byte.
+        thre_pending_ = false;
+        update_irq_locked();
+        thre_pending_ = true;
+        break;
+      case kIer:
+        if (lcr_ & kLcrDlab) {
+          dlm_ = v;
+          break;
+        }
+        if ((v & kIerThri) && !(ier_ & kIerThri)) thre_pending_ = true;
+        ier_ = v & 0x0F;
+        break;
+      case kIirFcr:
+        fcr_ = v;
+        if (v & 0x02) rbr_.reset();  // clear receive FIFO
+        break;
+      case kLcr:
+        lcr_ = v;
+        break;
+      case kMcr:
+        mcr_ = v & 0x1F;
+        break;
+      case kScr:
+        scr_ = v;
+        break;
+      default:
+        break;  // LSR/MSR writes are ignored
+    }
+    update_irq_locked();
+  }
+  if (!sent.empty() && out_) out_(sent);
+}
+
+std::uint8_t Uart16550::read(unsigned offset) {
+  std::lock_guard lk(mu_);
+  std::uint8_t v = 0xFF;
+  switch (offset) {
+    case kRbrThr:
+      if (lcr_ & kLcrDlab) {
+        v = dll_;
+      } else {
+        v = rbr_.value_or(0);
+        rbr_.reset();
+      }
+      break;
+    case kIer:
+      v = (lcr_ & kLcrDlab) ? dlm_ : ier_;
+      break;
+    case kIirFcr: {
+      std::uint8_t fifo = (fcr_ & 0x01) ? kIirFifo : 0;
+      if ((ier_ & kIerRdi) && rbr_) {
+        v = kIirRdi | fifo;
+      } else if ((ier_ & kIerThri) && thre_pending_) {
+        v = kIirThri | fifo;
+        thre_pending_ = false;  // reading IIR acknowledges THRE
+      } else {
+        v = kIirNone | fifo;
+      }
+      break;
+    }
+    case kLcr:
+      v = lcr_;
+      break;
+    case kMcr:
+      v = mcr_;
+      break;
+    case kLsr:
+      v = kLsrThre | kLsrTemt | (rbr_ ? kLsrDr : 0);
+      break;
+    case kMsr:
+      v = msr_locked();
+      break;
+    case kScr:
+      v = scr_;
+      break;
+    default:
+      break;
+  }
+  update_irq_locked();
+  return v;
+}
+
+PortBus::PortBus(ConsoleSink console, Uart16550::IrqLine com1_irq)
+    : console_(std::move(console)),
+      com1_([this](std::string_view b) { emit(ConsoleChannel::serial, b); }, std::move(com1_irq)) {}
+
+void PortBus::emit(ConsoleChannel ch, std::string_view bytes) {
+  if (console_ && !bytes.empty()) console_(ch, bytes);
+}
+
+bool PortBus::out_bytes(std::uint16_t p, std::string_view bytes) {
+  switch (p) {
+    case port::kDebugCon:
+      emit(ConsoleChannel::debug, bytes);
+      return true;
+    case port::kSeabiosDebug:
+      emit(ConsoleChannel::firmware_debug, bytes);
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool PortBus::out(std::uint16_t p, unsigned size, std::uint32_t value, std::optional<ShutdownRequest>& shutdown) {
+  char byte = static_cast<char>(value & 0xFF);
+  if (p >= port::kCom1 && p < port::kCom1 + 8) {
+    // A wider access covers the following registers, byte by byte.
+    for (unsigned i = 0; i < size && p + i < port::kCom1 + 8u; ++i)
+      com1_.write(p + i - port::kCom1, static_cast<std::uint8_t>(value >> (8 * i)));
+    return true;
+  }
+  switch (p) {
+    case port::kDebugCon:
+    case port::kSeabiosDebug:
+      return out_bytes(p, std::string_view(&byte, 1));
+    case port::kPost:
+      return true;
+    case port::kPvpanic:
+      if (value != 0) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "pvpanic (port 0x505 value 0x%x)", value);
+        shutdown = ShutdownRequest{ShutdownReason::crash, buf};
+      }
+      return true;
+    case port::kPm1aCnt:
+    case port::kPm1aCnt + 1: {
+      std::lock_guard lk(mu_);
+      std::uint32_t v16 = p == port::kPm1aCnt ? value : (value << 8);
+      if (p == port::kPm1aCnt && size == 1)
+        pm1a_cnt_ = static_cast<std::uint16_t>((pm1a_cnt_ & 0xFF00) | (v16 & 0xFF));
+      else if (p == port::kPm1aCnt + 1)
+        pm1a_cnt_ = static_cast<std::uint16_t>((pm1a_cnt_ & 0x00FF) | (v16 & 0xFF00));
+      else
+        pm1a_cnt_ = static_cast<std::uint16_t>(v16);
+      if (pm1a_cnt_ & 0x2000) {
+        pm1a_cnt_ &= static_cast<std::uint16_t>(~0x2000);
+        shutdown = ShutdownRequest{ShutdownReason::poweroff, "port 0x604 SLP_EN"};
+      }
+      return true;
+    }
+    case port::kResetControl:
+      if (size != 1) return false;  // a wider access at 0xCF9 is not the reset register
+      {
+        std::lock_guard lk(mu_);
+        reset_control_ = static_cast<std::uint8_t>(value & ~0x04u);
+      }
+      if (value & 0x04) shutdown = ShutdownRequest{ShutdownReason::reboot, "port 0xcf9 reset"};
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool PortBus::in(std::uint16_t p, unsigned size, std::uint32_t& value) {
+  if (p >= port::kCom1 && p < port::kCom1 + 8) {
+    value = 0;
+    for (unsigned i = 0; i < size; ++i) {
+      std::uint8_t b = p + i < port::kCom1 + 8u ? com1_.read(p + i - port::kCom1) : 0xFF;
+      value |= static_cast<std::uint32_t>(b) << (8 * i);
+    }
+    return true;
+  }
+  const std::uint32_t ones = size >= 4 ? 0xFFFFFFFFu : ((1u << (8 * size)) - 1);
+  switch (p) {
+    case port::kDebugCon:
+      value = 0xE9 & ones;  // the Bochs/QEMU "port e9 hack" presence check
+      return true;
+    case port::kPvpanic:
+      value = 0x01;  // capabilities: PVPANIC_PANICKED
+      return true;
+    case port::kPm1aCnt: {
+      std::lock_guard lk(mu_);
+      value = (pm1a_cnt_ | 0x0001u) & ones;  // SCI_EN: already in ACPI mode
+      return true;
+    }
+    case port::kResetControl:
+      if (size != 1) return false;
+      {
+        std::lock_guard lk(mu_);
+        value = reset_control_;
+      }
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace hvmtool::kvm

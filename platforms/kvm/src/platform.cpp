@@ -1,0 +1,100 @@
+#include "platform.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <thread>
+
+#include "hvmtool/error.hpp"
+
+namespace hvmtool::kvm {
+
+KvmOptions parse_options(const PluginParams& params) {
+  params.require_known({"registry_dir", "device", "destroy_timeout"});
+  KvmOptions o;
+  o.device = params.get_string("device", o.device);
+  o.registry_dir = params.get_string("registry_dir", "");
+  o.destroy_timeout = std::chrono::milliseconds(
+      params.get_uint("destroy_timeout", static_cast<std::uint64_t>(o.destroy_timeout.count()), 0, 3600000));
+  return o;
+}
+
+KvmPlatform::KvmPlatform(boost::asio::io_context& io, Logger& log, KvmOptions options) : options_(std::move(options)) {
+  std::filesystem::path dir = options_.registry_dir.empty() ? Registry::default_dir() : options_.registry_dir;
+  auto registry = std::make_shared<Registry>(dir);
+  auto store = std::make_shared<EmbeddedStore>(io, registry->dir());
+  state_ = std::make_shared<PlatformState>(PlatformState{io, log, nullptr, std::move(registry), std::move(store)});
+}
+
+void KvmPlatform::check_available() {
+  if (!state_->host) state_->host = std::make_shared<KvmHost>(options_.device);
+}
+
+std::unique_ptr<Domain> KvmPlatform::create_domain(const DomainCreateInfo& info) {
+  check_available();
+  if (info.type != DomainType::hvm && info.type != DomainType::pvh)
+    throw PlatformError("kvm: domain '" + info.name + "': type " +
+                        std::string(info.type == DomainType::pv ? "pv" : "?") +
+                        " needs Xen (kvm runs hvm and pvh domains)");
+  auto d = KvmDomain::create(state_, info);
+  if (info.max_memory) d->set_max_memory(info.max_memory);
+  return std::make_unique<KvmDomainHandle>(std::move(d));
+}
+
+std::vector<DomainSummary> KvmPlatform::list_domains() {
+  std::vector<DomainSummary> out;
+  for (const auto& e : state_->registry->list()) {
+    DomainSummary s;
+    s.id = e.id;
+    s.name = e.name;
+    s.memory = e.memory;
+    s.vcpus = e.vcpus;
+    s.state = e.state;
+    s.owner_pid = e.pid;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+void KvmPlatform::destroy_domain(std::string_view name_or_id) {
+  Registry& reg = *state_->registry;
+  auto e = reg.find(name_or_id);
+  if (!e)
+    throw PlatformError("kvm: no domain named or numbered '" + std::string(name_or_id) + "' in " + reg.dir().string());
+  const std::string what = "domain '" + e->name + "' (id " + std::to_string(e->id) + ")";
+
+  if (e->pid == ::getpid()) {
+    if (auto d = find_live_domain(reg.dir(), e->id)) {
+      d->destroy_on_request("hvmtool destroy");
+    } else {
+      reg.remove(e->id);  // an entry of ours without a domain behind it
+    }
+    return;
+  }
+
+  // Another process holds the domain: ask it to end its runs (it rolls them
+  // back, which destroys the domain and removes the entry), then wait.
+  if (::kill(e->pid, SIGTERM) < 0) {
+    if (errno == ESRCH) {
+      reg.reclaim_if_stale(e->id);
+      return;
+    }
+    throw PlatformError("kvm: cannot signal pid " + std::to_string(e->pid) + " holding " + what + ": " +
+                        std::strerror(errno));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + options_.destroy_timeout;
+  for (;;) {
+    auto now_entry = reg.read(e->id);
+    if (!now_entry || now_entry->pid != e->pid) {
+      reg.reclaim_if_stale(e->id);
+      return;
+    }
+    if (std::chrono::steady_clock::now() >= deadline)
+      throw PlatformError("kvm: pid " + std::to_string(e->pid) + " was sent SIGTERM but still holds " + what +
+                          " after " + std::to_string(options_.destroy_timeout.count()) + " ms");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+}  // namespace hvmtool::kvm

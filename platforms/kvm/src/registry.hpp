@@ -1,0 +1,75 @@
+#pragma once
+
+// The host-wide registry of live kvm domains: one directory, one small text
+// file per domain, so that another hvmtool process can list and destroy them.
+//
+//   <dir>/.lock          flock()ed around every allocation/reclaim
+//   <dir>/.next-id       the id rover (ids are not reused right away, as on Xen)
+//   <dir>/<id>.domain    key=value lines: id name pid pid_start memory vcpus state
+//   <dir>/<id>.store     read-only text dump of /local/domain/<id> (store.hpp)
+//
+// An entry whose pid is dead (or reused: pid_start, field 22 of
+// /proc/PID/stat, differs) is stale and is removed by the next locked scan.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hvmtool/domain.hpp"
+
+namespace hvmtool::kvm {
+
+struct RegistryEntry {
+  DomainId id = 0;
+  std::string name;
+  int pid = 0;
+  std::uint64_t pid_start = 0;
+  std::uint64_t memory = 0;
+  unsigned vcpus = 0;
+  std::string state;
+};
+
+class Registry {
+ public:
+  // /run/hvmtool/kvm when writable, else $XDG_RUNTIME_DIR/hvmtool/kvm, else
+  // /tmp/hvmtool-UID/kvm. $HVMTOOL_KVM_REGISTRY overrides all of these.
+  static std::filesystem::path default_dir();
+
+  explicit Registry(std::filesystem::path dir);  // creates dir; throws PlatformError
+
+  const std::filesystem::path& dir() const { return dir_; }
+  std::filesystem::path entry_path(DomainId id) const;
+  std::filesystem::path store_path(DomainId id) const;
+
+  // Atomically picks a fresh id and writes the entry (pid = this process).
+  // Throws PlatformError if `name` is invalid or held by a live domain.
+  DomainId allocate(const std::string& name, std::uint64_t memory, unsigned vcpus);
+  void update(DomainId id, std::string_view state, std::uint64_t memory, unsigned vcpus) noexcept;
+  void remove(DomainId id) noexcept;  // the entry and the store snapshot
+
+  // Live entries, sorted by id; stale ones are reclaimed on the way.
+  std::vector<RegistryEntry> list();
+  // By numeric id, else by name.
+  std::optional<RegistryEntry> find(std::string_view name_or_id);
+  // Re-reads one entry; nullopt when it is gone or stale.
+  std::optional<RegistryEntry> read(DomainId id);
+  // Removes the entry if its owner is dead. Returns true if it did.
+  bool reclaim_if_stale(DomainId id);
+
+  static bool process_alive(int pid, std::uint64_t pid_start);
+  static std::uint64_t process_start_time(int pid);  // 0 if unknown
+
+ private:
+  std::vector<RegistryEntry> scan_locked();
+  std::optional<RegistryEntry> read_file(const std::filesystem::path& p) const;
+
+  std::filesystem::path dir_;
+};
+
+std::string format_entry(const RegistryEntry& e);
+std::optional<RegistryEntry> parse_entry(std::string_view text);
+
+}  // namespace hvmtool::kvm
