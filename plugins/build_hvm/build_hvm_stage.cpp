@@ -1,0 +1,289 @@
+#include "build_hvm_stage.hpp"
+
+#include <stdint.h>
+
+#include <xen/xen.h>
+
+#include <xen/arch-x86/hvm/start_info.h>
+#include <xen/hvm/hvm_info_table.h>
+#include <xen/hvm/params.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+
+#include "elf32.hpp"
+#include "memory_layout.hpp"
+
+namespace hvmtool::build_hvm {
+namespace {
+
+namespace fs = std::filesystem;
+using elf32::hex;
+
+// hvm_start_info, its module list and the module names share one page in
+// conventional memory, clear of what hvmloader uses (0x1000 SeaBIOS info,
+// 0x2000 trampoline, 0x7C00 boot sector) -- hvmloader/README.md.
+constexpr std::uint64_t kStartInfoPaddr = 0x6000;
+// The top 64 KiB of low RAM is hvmloader's ACPI/SMBIOS block: no modules.
+constexpr std::uint64_t kTablesSize = 0x10000;
+constexpr std::uint64_t kModuleFloor = 0x100000;
+
+std::vector<std::byte> read_file(const fs::path& p, const std::string& what, std::uint64_t max) {
+  std::error_code ec;
+  if (!fs::is_regular_file(p, ec)) {
+    if (!fs::exists(p, ec)) throw ImageError(p.string() + ": " + what + ": No such file or directory");
+    throw ImageError(p.string() + ": " + what + ": not a regular file");
+  }
+  std::ifstream in(p, std::ios::binary | std::ios::ate);
+  if (!in) throw ImageError(p.string() + ": " + what + ": cannot open: " + std::strerror(errno));
+  const std::uint64_t size = static_cast<std::uint64_t>(in.tellg());
+  if (size == 0) throw ImageError(p.string() + ": offset 0x0: " + what + " is empty");
+  if (max && size > max)
+    throw ImageError(p.string() + ": offset " + hex(max) + ": " + what + " is " + hex(size) + " bytes, more than the " +
+                     hex(max) + " allowed");
+  std::vector<std::byte> bytes(size);
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
+  if (!in) throw ImageError(p.string() + ": " + what + ": read error");
+  return bytes;
+}
+
+struct Module {
+  std::string name;
+  std::vector<std::byte> bytes;
+  std::uint64_t paddr = 0;
+};
+
+struct Inputs {
+  DomainConfig config;
+  BootPayload boot;
+  FirmwareSet firmware;
+  EntryMode entry;
+};
+
+struct Outputs {
+  ExtentCounts extents;
+  std::uint64_t special_4k = 0;
+  std::uint32_t entry = 0, start_info = 0;
+  std::vector<std::string> placed;  // "name@0x..+0x.." for the log
+  std::chrono::milliseconds populate_time{}, total_time{};
+};
+
+void write(Domain& d, std::uint64_t gpa, const void* data, std::size_t len) {
+  if (!len) return;
+  GuestMapping m = d.map(gpa, len);
+  std::memcpy(m.data(), data, len);
+}
+
+void zero(Domain& d, std::uint64_t gpa, std::size_t len) {
+  if (!len) return;
+  GuestMapping m = d.map(gpa, len);
+  std::memset(m.data(), 0, len);
+}
+
+void build(Domain& d, const Inputs& in, Outputs& out, Logger& log, const std::shared_ptr<std::atomic<bool>>& cancelled) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto check = [&] {
+    if (cancelled->load()) throw CancelledError("build_hvm: cancelled");
+  };
+  const MemoryLayout layout = compute_layout(in.config.memory, in.config.mmio_hole);
+
+  // The loader ELF, checked against the layout before anything is touched.
+  const FirmwareImage& loader = in.firmware.loader;
+  if (loader.rule != LoadRule::elf_at_link_address)
+    throw ImageError(loader.path.string() + ": the loader must be an ELF loaded at its link address");
+  const std::vector<std::byte> elf_bytes = read_file(loader.path, "firmware", loader.max_size);
+  const std::vector<elf32::Hole> holes = {
+      {kVgaHoleStart, kVgaHoleEnd, "the VGA hole"},
+      {kHvmInfoPaddr & ~(kPageSize - 1), (kHvmInfoPaddr & ~(kPageSize - 1)) + kPageSize, "the hvm_info page"},
+      {kStartInfoPaddr, kStartInfoPaddr + kPageSize, "the hvm_start_info page"},
+      {kIoreqServerPfn << kPageShift, k4G, "the special pages"},
+  };
+  const elf32::Image image = elf32::parse(elf_bytes, loader.path.string(), layout.low_end, holes);
+
+  // Modules: read (and size-check) before populating anything.
+  std::vector<Module> modules;
+  for (const FirmwareImage& fw : in.firmware.modules)
+    modules.push_back({fw.name, read_file(fw.path, fw.name, fw.max_size), 0});
+  if (!in.boot.kernel.empty()) modules.push_back({"kernel", read_file(in.boot.kernel, "kernel", 0), 0});
+  if (!in.boot.ramdisk.empty()) {
+    if (in.boot.kernel.empty()) throw Error("build_hvm: domain.ramdisk given without domain.kernel");
+    modules.push_back({"ramdisk", read_file(in.boot.ramdisk, "ramdisk", 0), 0});
+  }
+  check();
+
+  // Memory.
+  out.extents = populate_ram(d, layout, check);
+  d.populate_physmap(kIoreqServerPfn, kNrIoreqServerPages + kNrSpecialPages, 0);
+  out.special_4k = kNrIoreqServerPages + kNrSpecialPages;
+  out.populate_time = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  check();
+
+  // Segments at their link addresses, bss zeroed.
+  for (const elf32::Segment& s : image.segments) {
+    GuestMapping m = d.map(s.paddr, s.memsz);
+    std::memcpy(m.data(), elf_bytes.data() + s.offset, s.filesz);
+    std::memset(m.data() + s.filesz, 0, s.memsz - s.filesz);
+  }
+
+  // Modules top-down from below hvmloader's table block, page aligned: the
+  // ramdisk highest (hvmloader's own initrd spot, so it need not move), then
+  // the kernel, the BIOS, and the command line -- all in low RAM, above
+  // hvmloader and the F-segment (hvmloader/README.md).
+  std::stable_sort(modules.begin(), modules.end(), [](const Module& a, const Module& b) {
+    auto rank = [](const std::string& n) { return n == "ramdisk" ? 0 : n == "kernel" ? 1 : 2; };
+    return rank(a.name) < rank(b.name);
+  });
+  const std::uint64_t floor = std::max<std::uint64_t>(kModuleFloor, (image.high() + kPageSize - 1) & ~(kPageSize - 1));
+  std::uint64_t top = layout.low_end - kTablesSize;
+  auto allocate = [&](const std::string& what, std::uint64_t size) {
+    const std::uint64_t rounded = (size + kPageSize - 1) & ~(kPageSize - 1);
+    if (top < floor || top - floor < rounded)
+      throw Error("build_hvm: no room in low RAM for " + what + " (" + hex(size) + " bytes between " + hex(floor) +
+                  " and " + hex(top) + "; memory is " + std::to_string(layout.memory >> 20) + " MiB)");
+    top -= rounded;
+    return top;
+  };
+  for (Module& m : modules) {
+    m.paddr = allocate("module \"" + m.name + "\"", m.bytes.size());
+    write(d, m.paddr, m.bytes.data(), m.bytes.size());
+    out.placed.push_back(m.name + "@" + hex(m.paddr) + "+" + hex(m.bytes.size()));
+  }
+  std::uint64_t cmdline_paddr = 0;
+  if (!in.boot.cmdline.empty()) {
+    cmdline_paddr = allocate("the command line", in.boot.cmdline.size() + 1);
+    write(d, cmdline_paddr, in.boot.cmdline.c_str(), in.boot.cmdline.size() + 1);
+  }
+
+  // hvm_start_info, the module list and the names in one page.
+  {
+    std::vector<std::byte> page(kPageSize);
+    hvm_start_info si{};
+    si.magic = XEN_HVM_START_MAGIC_VALUE;
+    si.version = 1;
+    si.nr_modules = static_cast<std::uint32_t>(modules.size());
+    si.cmdline_paddr = cmdline_paddr;
+    const std::size_t list_off = (sizeof si + 7) & ~std::size_t(7);
+    std::size_t name_off = list_off + modules.size() * sizeof(hvm_modlist_entry);
+    si.modlist_paddr = modules.empty() ? 0 : kStartInfoPaddr + list_off;
+    for (std::size_t i = 0; i < modules.size(); ++i) {
+      const std::string& n = modules[i].name;
+      if (name_off + n.size() + 1 > page.size()) throw Error("build_hvm: too many modules for the start info page");
+      hvm_modlist_entry e{};
+      e.paddr = modules[i].paddr;
+      e.size = modules[i].bytes.size();
+      e.cmdline_paddr = kStartInfoPaddr + name_off;
+      std::memcpy(page.data() + list_off + i * sizeof e, &e, sizeof e);
+      std::memcpy(page.data() + name_off, n.c_str(), n.size() + 1);
+      name_off += n.size() + 1;
+    }
+    std::memcpy(page.data(), &si, sizeof si);
+    write(d, kStartInfoPaddr, page.data(), page.size());
+    out.start_info = static_cast<std::uint32_t>(kStartInfoPaddr);
+  }
+
+  // hvm_info at 0x9F800 (build_hvm_info): 8-bit sum of all bytes is zero.
+  {
+    hvm_info_table t{};
+    std::memcpy(t.signature, "HVM INFO", 8);
+    t.length = sizeof t;
+    t.apic_mode = 1;
+    t.nr_vcpus = in.config.vcpus;
+    for (unsigned i = 0; i < in.config.vcpus && i < HVM_MAX_VCPUS; ++i)
+      t.vcpu_online[i / 8] |= static_cast<std::uint8_t>(1u << (i % 8));
+    t.low_mem_pgend = static_cast<std::uint32_t>(layout.low_end >> kPageShift);
+    t.reserved_mem_pgstart = static_cast<std::uint32_t>(kReservedPgStart);
+    t.high_mem_pgend = static_cast<std::uint32_t>(layout.high_end() >> kPageShift);
+    std::uint8_t sum = 0;
+    const auto* p = reinterpret_cast<const std::uint8_t*>(&t);
+    for (std::size_t i = 0; i < sizeof t; ++i) sum = static_cast<std::uint8_t>(sum + p[i]);
+    t.checksum = static_cast<std::uint8_t>(-sum);
+    write(d, kHvmInfoPaddr, &t, sizeof t);
+  }
+
+  // Special pages and ioreq server pages: zeroed, then the params.
+  zero(d, kIoreqServerPfn << kPageShift, (kNrIoreqServerPages + kNrSpecialPages) << kPageShift);
+  {
+    std::vector<std::uint32_t> pt(1024);
+    for (std::uint32_t i = 0; i < 1024; ++i)
+      pt[i] = (i << 22) | 0x1 /*P*/ | 0x2 /*RW*/ | 0x4 /*US*/ | 0x20 /*A*/ | 0x40 /*D*/ | 0x80 /*PSE*/;
+    write(d, special_pfn(ident_pt) << kPageShift, pt.data(), pt.size() * sizeof pt[0]);
+  }
+  d.set_hvm_param(HVM_PARAM_STORE_PFN, special_pfn(xenstore));
+  d.set_hvm_param(HVM_PARAM_BUFIOREQ_PFN, special_pfn(bufioreq));
+  d.set_hvm_param(HVM_PARAM_IOREQ_PFN, special_pfn(ioreq));
+  d.set_hvm_param(HVM_PARAM_CONSOLE_PFN, special_pfn(console));
+  d.set_hvm_param(HVM_PARAM_PAGING_RING_PFN, special_pfn(paging));
+  d.set_hvm_param(HVM_PARAM_MONITOR_RING_PFN, special_pfn(access));
+  d.set_hvm_param(HVM_PARAM_SHARING_RING_PFN, special_pfn(sharing));
+  d.set_hvm_param(HVM_PARAM_IDENT_PT, special_pfn(ident_pt) << kPageShift);
+  d.set_hvm_param(HVM_PARAM_IOREQ_SERVER_PFN, kIoreqServerPfn);
+  d.set_hvm_param(HVM_PARAM_NR_IOREQ_SERVER_PAGES, kNrIoreqServerPages);
+
+  // vCPU 0.
+  out.entry = image.entry;
+  if (in.entry == EntryMode::legacy_jmp) {
+    // The seed's (pre-4.7) entry: JMP rel32 to the ELF entry at address 0,
+    // vCPU 0 started there with no start info.
+    std::uint8_t jmp[5] = {0xE9};
+    const std::uint32_t rel = image.entry - 5;
+    std::memcpy(jmp + 1, &rel, 4);
+    write(d, 0, jmp, sizeof jmp);
+    d.set_vcpu_context(0, VcpuContext::flat32(0, 0));
+  } else {
+    d.set_vcpu_context(0, VcpuContext::flat32(image.entry, out.start_info));
+  }
+  out.total_time = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  (void)log;
+}
+
+}  // namespace
+
+void BuildHvmStage::async_run(StageContext& ctx, Completion done) {
+  Domain& domain = ctx.require_domain();
+  if (!ctx.firmware) throw Error("build_hvm: the pipeline has no firmware provider (plugins.firmware)");
+  auto in = std::make_shared<Inputs>();
+  in->config = ctx.config;
+  in->boot = ctx.boot;
+  in->entry = entry_;
+  auto out = std::make_shared<Outputs>();
+  FirmwareProvider* provider = ctx.firmware;
+  Logger& log = ctx.log;
+  auto cancelled = ctx.cancelled;
+  run_blocking(
+      ctx,
+      [&domain, provider, in, out, &log, cancelled] {
+        in->firmware = provider->resolve(in->config);
+        build(domain, *in, *out, log, cancelled);
+      },
+      [&ctx, in, out, done = std::move(done)](std::exception_ptr error) {
+        if (!error) {
+          const ExtentCounts& e = out->extents;
+          ctx.notes["build_hvm.extents_1g"] = std::to_string(e.extents_1g);
+          ctx.notes["build_hvm.extents_2m"] = std::to_string(e.extents_2m);
+          ctx.notes["build_hvm.pages_4k"] = std::to_string(e.pages_4k);
+          ctx.notes["build_hvm.special_pages"] = std::to_string(out->special_4k);
+          ctx.notes["build_hvm.entry"] = hex(out->entry);
+          ctx.notes["build_hvm.start_info"] = hex(out->start_info);
+          std::string mods;
+          for (const auto& p : out->placed) mods += " " + p;
+          ctx.log.info("build_hvm: " + in->firmware.loader.path.string() + " entry " + hex(out->entry) +
+                       (in->entry == EntryMode::legacy_jmp ? " (legacy jmp at 0)" : "") + ", memory " +
+                       std::to_string(in->config.memory >> 20) + " MiB: " + std::to_string(e.extents_1g) + " x 1G, " +
+                       std::to_string(e.extents_2m) + " x 2M, " + std::to_string(e.pages_4k) + " x 4K (+" +
+                       std::to_string(out->special_4k) + " special) in " +
+                       std::to_string(out->populate_time.count()) + " ms; modules:" + (mods.empty() ? " none" : mods) +
+                       "; built in " + std::to_string(out->total_time.count()) + " ms");
+        }
+        done(error);
+      });
+}
+
+void BuildHvmStage::undo(StageContext& /*ctx*/) noexcept {
+  // Everything build_hvm creates lives in the domain, which the runner
+  // destroys after the undo chain; nothing of ours to release, any number of
+  // times.
+}
+
+}  // namespace hvmtool::build_hvm
