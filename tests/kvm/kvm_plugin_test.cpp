@@ -5,6 +5,7 @@
 #define BOOST_TEST_NO_MAIN
 #include <boost/test/unit_test.hpp>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/dll/shared_library.hpp>
 #include <cstdlib>
 
@@ -67,6 +68,7 @@ BOOST_AUTO_TEST_CASE(exports_and_a_guest_through_the_plugin) {
     d->set_vcpu_context(0, VcpuContext::flat32(0x100000, 0x00C0FFEE));
     std::optional<DomainEvent> ev;
     d->set_event_handler([&](const DomainEvent& e) { ev = e; });
+    auto work = boost::asio::make_work_guard(io);  // run_for must wait, not return at once
     d->unpause();
     for (int i = 0; i < 2000 && !ev; ++i) {
       io.restart();

@@ -549,8 +549,8 @@ void KvmDomain::request_shutdown(ShutdownRequest r) {
   static constexpr const char* kNames[] = {"poweroff", "reboot", "crash"};
   ps_->log.info("kvm: domain '" + name_ + "' (id " + std::to_string(id_) + "): " + kNames[static_cast<int>(ev.reason)] +
                 " (" + ev.detail + ")");
-  publish_state("shutdown");
   if (h) boost::asio::post(ps_->io, [h = std::move(h), ev = std::move(ev)] { h(ev); });
+  publish_state("shutdown");  // after the post: file I/O must not delay the event
 }
 
 // --- teardown --------------------------------------------------------------------
