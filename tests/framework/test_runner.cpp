@@ -95,6 +95,7 @@ struct Fixture {
   std::shared_ptr<RecordingPlatform> platform;
   NullLogger log;
   std::vector<RunResult> results;
+  std::vector<std::shared_ptr<DomainRun>> runs;
 
   explicit Fixture(test::RecordingOptions options = {}) {
     if (!options.event_on_unpause) options.event_on_unpause = ShutdownReason::poweroff;
@@ -118,6 +119,7 @@ struct Fixture {
 
   std::shared_ptr<DomainRun> start(DomainConfig config, ResolvedPipeline p) {
     auto run = std::make_shared<DomainRun>(io, workers, config, p, log, ConsoleSink{});
+    runs.push_back(run);  // the owner keeps runs alive, as Session does
     run->start([this](const RunResult& r) { results.push_back(r); });
     return run;
   }

@@ -91,14 +91,16 @@ void DomainRun::start_stage(std::size_t index) {
 
   // The completion always comes back through the io_context: a plugin may
   // call it from a worker thread, or from inside async_run itself.
+  // The completion holds the run weakly: a stage that never calls it (and
+  // was abandoned after the grace period) must not keep the run alive
+  // through a stage -> completion -> run cycle.
   auto called = std::make_shared<std::atomic<bool>>(false);
-  Completion done = [self = shared_from_this(), attempt = attempt_, index, called](std::exception_ptr error) {
-    if (called->exchange(true)) {
-      self->log_.warn("stage " + std::string(to_string(kStageOrder[index])) +
-                      " called its completion twice; the second call is ignored");
-      return;
-    }
-    boost::asio::post(self->io_, [self, attempt, index, error] { self->stage_completed(attempt, index, error); });
+  Completion done = [weak = weak_from_this(), &io = io_, attempt = attempt_, index,
+                     called](std::exception_ptr error) {
+    if (called->exchange(true)) return;  // a second call is a plugin bug; the first one counted
+    boost::asio::post(io, [weak, attempt, index, error] {
+      if (auto self = weak.lock()) self->stage_completed(attempt, index, error);
+    });
   };
   try {
     pipeline_.stages[index]->async_run(*ctx_, done);
