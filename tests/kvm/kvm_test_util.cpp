@@ -2,6 +2,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -142,6 +143,33 @@ std::size_t count_vcpu_threads() {
     if (comm.rfind("kvm", 0) == 0 && comm.find("/vcpu") != std::string::npos) ++n;
   }
   return n;
+}
+
+std::size_t count_kvm_mappings() {
+  std::istringstream in(mappings());
+  std::string line;
+  std::size_t n = 0;
+  while (std::getline(in, line)) {
+    if (line.find("kvm-vcpu") != std::string::npos || line.find("/dev/zero") != std::string::npos ||
+        line.find("anon_hugepage") != std::string::npos) {
+      ++n;
+      continue;
+    }
+    unsigned long long lo = 0, hi = 0;
+    char perms[5] = {};
+    if (std::sscanf(line.c_str(), "%llx-%llx %4s", &lo, &hi, perms) == 3 && std::string(perms) == "---p" &&
+        hi - lo >= (4ull << 30) && line.find('/') == std::string::npos && line.find('[') == std::string::npos)
+      ++n;
+  }
+  return n;
+}
+
+bool sanitized() {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  return true;
+#else
+  return false;
+#endif
 }
 
 std::string mappings() {

@@ -95,7 +95,13 @@ KvmDomain& impl(Domain& d);
 std::size_t count_fds();
 std::size_t count_threads();
 std::size_t count_mappings();
-std::size_t count_vcpu_threads();  // threads named kvmN/vcpuM
+std::size_t count_vcpu_threads();
+// Mappings a kvm domain makes: kvm_run (anon_inode:kvm-vcpu), guest RAM
+// (/dev/zero, anon_hugepage) and PROT_NONE windows of 4 GiB or more.
+std::size_t count_kvm_mappings();
+// Sanitizer runtimes map memory on demand: total mapping counts only mean
+// something without them.
+bool sanitized();  // threads named kvmN/vcpuM
 std::string mappings();
 // Lines of /proc/self/maps now that were not in `before`.
 std::string new_mappings(const std::string& before);

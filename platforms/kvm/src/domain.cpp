@@ -154,7 +154,10 @@ void KvmDomain::set_max_vcpus(unsigned count) {
 }
 
 void KvmDomain::set_max_memory(std::uint64_t bytes) {
-  if (destroyed_) throw PlatformError("kvm: domain '" + name_ + "' is destroyed");
+  {
+    std::lock_guard lk(mu_);
+    if (destroyed_) throw PlatformError("kvm: domain '" + name_ + "' is destroyed");
+  }
   mem_->set_max_memory(bytes);
   publish_state(state());
 }
