@@ -82,7 +82,8 @@ void zero(Domain& d, std::uint64_t gpa, std::size_t len) {
   std::memset(m.data(), 0, len);
 }
 
-void build(Domain& d, const Inputs& in, Outputs& out, Logger& log, const std::shared_ptr<std::atomic<bool>>& cancelled) {
+void build(Domain& d, const Inputs& in, Outputs& out, Logger& log,
+           const std::shared_ptr<std::atomic<bool>>& cancelled) {
   const auto t0 = std::chrono::steady_clock::now();
   auto check = [&] {
     if (cancelled->load()) throw CancelledError("build_hvm: cancelled");
@@ -272,9 +273,9 @@ void BuildHvmStage::async_run(StageContext& ctx, Completion done) {
                        (in->entry == EntryMode::legacy_jmp ? " (legacy jmp at 0)" : "") + ", memory " +
                        std::to_string(in->config.memory >> 20) + " MiB: " + std::to_string(e.extents_1g) + " x 1G, " +
                        std::to_string(e.extents_2m) + " x 2M, " + std::to_string(e.pages_4k) + " x 4K (+" +
-                       std::to_string(out->special_4k) + " special) in " +
-                       std::to_string(out->populate_time.count()) + " ms; modules:" + (mods.empty() ? " none" : mods) +
-                       "; built in " + std::to_string(out->total_time.count()) + " ms");
+                       std::to_string(out->special_4k) + " special) in " + std::to_string(out->populate_time.count()) +
+                       " ms; modules:" + (mods.empty() ? " none" : mods) + "; built in " +
+                       std::to_string(out->total_time.count()) + " ms");
         }
         done(error);
       });

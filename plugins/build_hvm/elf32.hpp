@@ -31,10 +31,10 @@ inline std::string hex(std::uint64_t v) {
 }
 
 struct Segment {
-  unsigned index = 0;          // program header index
+  unsigned index = 0;             // program header index
   std::uint64_t phdr_offset = 0;  // file offset of its program header
   std::uint32_t paddr = 0;
-  std::uint32_t offset = 0;    // file offset of its data
+  std::uint32_t offset = 0;  // file offset of its data
   std::uint32_t filesz = 0;
   std::uint32_t memsz = 0;
   std::uint64_t end() const { return std::uint64_t(paddr) + memsz; }
@@ -59,8 +59,8 @@ inline constexpr std::uint32_t kMaxImageBytes = 64u << 20;
 inline Elf32_Ehdr check_header(std::span<const std::byte> bytes, const std::string& file) {
   Elf32_Ehdr eh;
   if (bytes.size() < sizeof eh)
-    fail(file, 0, "truncated ELF header (" + std::to_string(bytes.size()) + " bytes, need " +
-                      std::to_string(sizeof eh) + ")");
+    fail(file, 0,
+         "truncated ELF header (" + std::to_string(bytes.size()) + " bytes, need " + std::to_string(sizeof eh) + ")");
   std::memcpy(&eh, bytes.data(), sizeof eh);
   if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0) fail(file, 0, "not an ELF file (bad magic)");
   if (eh.e_ident[EI_CLASS] != ELFCLASS32)
@@ -70,8 +70,7 @@ inline Elf32_Ehdr check_header(std::span<const std::byte> bytes, const std::stri
   if (eh.e_type != ET_EXEC)
     fail(file, offsetof(Elf32_Ehdr, e_type), "not an executable (e_type " + std::to_string(eh.e_type) + ")");
   if (eh.e_machine != EM_386)
-    fail(file, offsetof(Elf32_Ehdr, e_machine),
-         "not an i386 image (e_machine " + std::to_string(eh.e_machine) + ")");
+    fail(file, offsetof(Elf32_Ehdr, e_machine), "not an i386 image (e_machine " + std::to_string(eh.e_machine) + ")");
   return eh;
 }
 
@@ -88,13 +87,13 @@ inline Image parse(std::span<const std::byte> bytes, const std::string& file, st
   if (eh.e_phnum == 0) fail(file, offsetof(Elf32_Ehdr, e_phnum), "no program headers");
   if (eh.e_phentsize != sizeof(Elf32_Phdr))
     fail(file, offsetof(Elf32_Ehdr, e_phentsize),
-         "program header size " + std::to_string(eh.e_phentsize) + " (expected " +
-             std::to_string(sizeof(Elf32_Phdr)) + ")");
+         "program header size " + std::to_string(eh.e_phentsize) + " (expected " + std::to_string(sizeof(Elf32_Phdr)) +
+             ")");
   const std::uint64_t ph_end = std::uint64_t(eh.e_phoff) + std::uint64_t(eh.e_phnum) * sizeof(Elf32_Phdr);
   if (ph_end > size)
     fail(file, offsetof(Elf32_Ehdr, e_phoff),
-         "program headers " + hex(eh.e_phoff) + "-" + hex(ph_end) + " beyond the end of the file (" +
-             hex(size) + " bytes)");
+         "program headers " + hex(eh.e_phoff) + "-" + hex(ph_end) + " beyond the end of the file (" + hex(size) +
+             " bytes)");
 
   Image img;
   img.entry = eh.e_entry;
@@ -113,8 +112,8 @@ inline Image parse(std::span<const std::byte> bytes, const std::string& file, st
            seg + " memory size " + hex(ph.p_memsz) + " is absurd (limit " + hex(kMaxImageBytes) + ")");
     if (std::uint64_t(ph.p_offset) + ph.p_filesz > size)
       fail(file, at + offsetof(Elf32_Phdr, p_offset),
-           seg + " data " + hex(ph.p_offset) + "+" + hex(ph.p_filesz) + " beyond the end of the file (" +
-               hex(size) + " bytes)");
+           seg + " data " + hex(ph.p_offset) + "+" + hex(ph.p_filesz) + " beyond the end of the file (" + hex(size) +
+               " bytes)");
     const std::uint64_t start = ph.p_paddr, end = start + ph.p_memsz;
     const std::string range = hex(start) + "-" + hex(end - 1);
     if (end > ram_end)

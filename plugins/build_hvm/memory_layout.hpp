@@ -14,8 +14,16 @@ inline constexpr std::uint64_t kHvmInfoPaddr = 0x9F800;
 // Xen's special pages (xg_dom_x86.c): special_pfn(x) = 0xff000 - 8 + x.
 inline constexpr std::uint64_t kSpecialPfnEnd = 0xFF000, kNrSpecialPages = 8;
 inline constexpr std::uint64_t kSpecialPfnStart = kSpecialPfnEnd - kNrSpecialPages;  // 0xFEFF8
-enum SpecialPage : unsigned { paging = 0, access = 1, sharing = 2, bufioreq = 3, xenstore = 4, ioreq = 5,
-                              ident_pt = 6, console = 7 };
+enum SpecialPage : unsigned {
+  paging = 0,
+  access = 1,
+  sharing = 2,
+  bufioreq = 3,
+  xenstore = 4,
+  ioreq = 5,
+  ident_pt = 6,
+  console = 7
+};
 constexpr std::uint64_t special_pfn(unsigned x) { return kSpecialPfnStart + x; }
 // ioreq server pages directly below them; reserved_mem_pgstart is the first.
 inline constexpr std::uint64_t kNrIoreqServerPages = 8;

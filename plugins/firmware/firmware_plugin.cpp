@@ -17,7 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::uint64_t kLoaderMax = 16ull << 20;   // an ELF loader file
+constexpr std::uint64_t kLoaderMax = 16ull << 20;    // an ELF loader file
 constexpr std::uint64_t kSeabiosMax = 256ull << 10;  // hvmloader: BIOS_MAX_SIZE, ends at 1 MiB
 // hvmloader/README.md: a `firmware` module is at most 256 KiB (it is copied
 // to end at 1 MiB, inside 0xC0000-0xFFFFF), whatever the BIOS.
@@ -28,8 +28,7 @@ constexpr const char* kOvmfPath = "/usr/share/ovmf/OVMF.fd";
 std::uint64_t check_file(const fs::path& p, const std::string& what, std::uint64_t max) {
   std::error_code ec;
   fs::file_status st = fs::status(p, ec);
-  if (ec || !fs::exists(st))
-    throw ImageError(p.string() + ": " + what + ": " + std::strerror(ENOENT));
+  if (ec || !fs::exists(st)) throw ImageError(p.string() + ": " + what + ": " + std::strerror(ENOENT));
   if (!fs::is_regular_file(st)) throw ImageError(p.string() + ": " + what + ": not a regular file");
   std::uint64_t size = fs::file_size(p, ec);
   if (ec) throw ImageError(p.string() + ": " + what + ": " + ec.message());

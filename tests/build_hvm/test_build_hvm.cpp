@@ -15,8 +15,8 @@
 #include <xen/hvm/hvm_info_table.h>
 #include <xen/hvm/params.h>
 
-#include <cstring>
 #include <boost/asio/executor_work_guard.hpp>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 
@@ -248,7 +248,8 @@ BOOST_AUTO_TEST_CASE(memory_layout_of_a_128m_guest_with_modules) {
     std::memcpy(&ph, elf.data() + eh.e_phoff + i * sizeof ph, sizeof ph);
     if (ph.p_type != PT_LOAD || !ph.p_memsz) continue;
     BOOST_TEST((b.mem(ph.p_paddr, ph.p_filesz) == elf.substr(ph.p_offset, ph.p_filesz)));
-    BOOST_TEST((b.mem(ph.p_paddr + ph.p_filesz, ph.p_memsz - ph.p_filesz) == std::string(ph.p_memsz - ph.p_filesz, '\0')));
+    BOOST_TEST(
+        (b.mem(ph.p_paddr + ph.p_filesz, ph.p_memsz - ph.p_filesz) == std::string(ph.p_memsz - ph.p_filesz, '\0')));
   }
 
   // Extents of 128 MiB: 0x0-0x9F as 4K (160); from 0xC0 the first 2 MiB
@@ -363,8 +364,7 @@ std::vector<Case> cases() {
        [](const std::string&) { return off(0x12) + "not an i386 image (e_machine 62)"; }},
       {"shared object", [](std::string& f) { ehdr(f).e_type = ET_DYN; },
        [](const std::string&) { return off(0x10) + "not an executable (e_type 3)"; }},
-      {"phoff beyond file",
-       [](std::string& f) { ehdr(f).e_phoff = static_cast<Elf32_Off>(f.size()); },
+      {"phoff beyond file", [](std::string& f) { ehdr(f).e_phoff = static_cast<Elf32_Off>(f.size()); },
        [](const std::string& o) {
          const Elf32_Ehdr& e = *reinterpret_cast<const Elf32_Ehdr*>(o.data());
          return off(0x1c) + "program headers " + hex(o.size()) + "-" + hex(o.size() + e.e_phnum * 32) +

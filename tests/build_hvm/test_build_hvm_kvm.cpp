@@ -56,9 +56,9 @@ BOOST_AUTO_TEST_CASE(shipped_config_boots_hvmloader_into_the_test_kernel) {
   std::string yaml = slurp(test::source_dir() / "config" / "hvm-hvmloader.yaml");
   const std::string cmdline = "console=ttyS0 hvmtool=hvm-hvmloader";
   BOOST_REQUIRE(yaml.find("cmdline: \"" + cmdline + "\"") != std::string::npos);
-  yaml = replace(yaml, "kernel: ../build/tests/guests/testkernel.bzImage",
-                 std::string("kernel: ") + TEST_BZIMAGE + "\n  ramdisk: " + ramdisk.string() +
-                     "\n  logfile: " + log.string());
+  yaml = replace(
+      yaml, "kernel: ../build/tests/guests/testkernel.bzImage",
+      std::string("kernel: ") + TEST_BZIMAGE + "\n  ramdisk: " + ramdisk.string() + "\n  logfile: " + log.string());
   test::CommandResult r = hvmtool_run(tmp.write("hvm.yaml", yaml));
   std::cout << r.out;
   const std::string con = slurp(log);
@@ -87,8 +87,10 @@ BOOST_AUTO_TEST_CASE(shipped_config_boots_hvmloader_into_the_test_kernel) {
 
   BOOST_TEST(con.find("testkernel: cmdline \"" + cmdline + "\"") != std::string::npos);
   std::smatch inv, got;
-  BOOST_REQUIRE(std::regex_search(con, inv, std::regex(R"(Invoking Linux kernel .* initrd 0x([0-9a-f]+) size 0x([0-9a-f]+)\))")));
-  BOOST_REQUIRE(std::regex_search(con, got, std::regex(R"(testkernel: initrd addr=0x([0-9a-f]+) size=0x([0-9a-f]+) sum=0x([0-9a-f]+))")));
+  BOOST_REQUIRE(
+      std::regex_search(con, inv, std::regex(R"(Invoking Linux kernel .* initrd 0x([0-9a-f]+) size 0x([0-9a-f]+)\))")));
+  BOOST_REQUIRE(std::regex_search(
+      con, got, std::regex(R"(testkernel: initrd addr=0x([0-9a-f]+) size=0x([0-9a-f]+) sum=0x([0-9a-f]+))")));
   BOOST_TEST(num(got[1]) == num(inv[1]));
   BOOST_TEST(num(got[1]) != 0u);
   BOOST_TEST(num(got[2]) == rd.size());
@@ -167,7 +169,8 @@ BOOST_AUTO_TEST_CASE(corrupted_hvm_info_stops_with_a_crash) {
     p.stages[index_of(slot)] = loader.create_stage(plugin, slot, none);
     p.plugin_names[index_of(slot)] = plugin;
   }
-  p.stages[index_of(StageSlot::build_post)] = std::make_shared<CorruptHvmInfo>(p.stages[index_of(StageSlot::build_post)]);
+  p.stages[index_of(StageSlot::build_post)] =
+      std::make_shared<CorruptHvmInfo>(p.stages[index_of(StageSlot::build_post)]);
   DomainConfig c;
   c.name = "hvm-corrupt-info";
   c.memory = 64ull << 20;
