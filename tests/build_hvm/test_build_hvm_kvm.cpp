@@ -12,6 +12,8 @@
 #include <mutex>
 #include <regex>
 
+#include <unistd.h>
+
 #include "plugin/plugin_loader.hpp"
 #include "runner/domain_run.hpp"
 #include "support/test_env.hpp"
@@ -59,6 +61,9 @@ BOOST_AUTO_TEST_CASE(shipped_config_boots_hvmloader_into_the_test_kernel) {
   yaml = replace(
       yaml, "kernel: ../build/tests/guests/testkernel.bzImage",
       std::string("kernel: ") + TEST_BZIMAGE + "\n  ramdisk: " + ramdisk.string() + "\n  logfile: " + log.string());
+  // Domain names are host-wide on kvm: one of our own, so that a concurrent
+  // run of the shipped file (or of this test) does not collide.
+  yaml = replace(yaml, "name: hvm-hvmloader", "name: hvm-hvmloader-test-" + std::to_string(::getpid()));
   test::CommandResult r = hvmtool_run(tmp.write("hvm.yaml", yaml));
   std::cout << r.out;
   const std::string con = slurp(log);
@@ -113,6 +118,7 @@ BOOST_AUTO_TEST_CASE(hvmloader_hands_off_to_seabios) {
   BOOST_REQUIRE(yaml.find("bios: seabios") != std::string::npos);
   yaml = replace(yaml, "wait: 60s", "wait: 8s");
   yaml = replace(yaml, "bios: seabios", "bios: seabios\n  logfile: " + log.string());
+  yaml = replace(yaml, "name: hvm-seabios", "name: hvm-seabios-test-" + std::to_string(::getpid()));
   test::CommandResult r = hvmtool_run(tmp.write("seabios.yaml", yaml));
   std::cout << r.out;
   const std::string con = slurp(log);
@@ -172,7 +178,7 @@ BOOST_AUTO_TEST_CASE(corrupted_hvm_info_stops_with_a_crash) {
   p.stages[index_of(StageSlot::build_post)] =
       std::make_shared<CorruptHvmInfo>(p.stages[index_of(StageSlot::build_post)]);
   DomainConfig c;
-  c.name = "hvm-corrupt-info";
+  c.name = "hvm-corrupt-info-" + std::to_string(::getpid());
   c.memory = 64ull << 20;
   c.firmware = "hvmloader";
   c.timeouts[index_of(StageSlot::wait)] = 20s;  // the backstop; the guest must end long before
