@@ -460,4 +460,26 @@ BOOST_AUTO_TEST_CASE(create_to_poweroff_time) {
             << std::endl;
 }
 
+BOOST_AUTO_TEST_CASE(missing_device_is_one_clear_line) {
+  boost::asio::io_context io;
+  CaptureLogger log;
+  hvmtool::test::TempDir dir;
+  KvmOptions o;
+  o.device = "/nonexistent/kvm";
+  o.registry_dir = dir.path();
+  KvmPlatform p(io, log, o);
+  try {
+    p.check_available();
+    BOOST_FAIL("check_available did not throw");
+  } catch (const PlatformError& e) {
+    BOOST_TEST(std::string(e.what()) ==
+               "kvm: /nonexistent/kvm not present: this host has no KVM (enable virtualisation or load "
+               "kvm_intel/kvm_amd)");
+  }
+  DomainCreateInfo info;
+  info.name = "never";
+  BOOST_CHECK_THROW(p.create_domain(info), PlatformError);
+  BOOST_TEST(p.list_domains().empty());
+}
+
 HVMTOOL_KVM_TEST_MAIN(true)

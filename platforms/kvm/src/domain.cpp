@@ -69,7 +69,10 @@ std::shared_ptr<KvmDomain> find_live_domain(const std::filesystem::path& registr
 }
 
 KvmDomain::KvmDomain(std::shared_ptr<PlatformState> ps, const DomainCreateInfo& info)
-    : ps_(std::move(ps)), name_(info.name), max_vcpus_(info.max_vcpus ? info.max_vcpus : 1) {
+    : ps_(std::move(ps)),
+      name_(info.name),
+      max_vcpus_(info.max_vcpus ? info.max_vcpus : 1),
+      initial_max_memory_(info.max_memory) {
   bus_ = std::make_unique<PortBus>(info.console, [this](bool level) { set_irq_line(port::kCom1Irq, level); });
 }
 
@@ -91,7 +94,7 @@ void KvmDomain::init() {
   if (max_vcpus_ > static_cast<unsigned>(host.max_vcpus()))
     throw PlatformError("kvm: " + std::to_string(max_vcpus_) + " vCPUs requested, this host allows " +
                         std::to_string(host.max_vcpus()));
-  id_ = ps_->registry->allocate(name_, 0, max_vcpus_);
+  id_ = ps_->registry->allocate(name_, initial_max_memory_, max_vcpus_);
   registered_ = true;
 
   int fd = xioctl(host.fd(), KVM_CREATE_VM, 0ul);
@@ -105,9 +108,8 @@ void KvmDomain::init() {
   kvm_pit_config pit{};
   if (xioctl(vm_.get(), KVM_CREATE_PIT2, &pit) < 0) throw_errno("KVM_CREATE_PIT2");
 
-  mem_ = std::make_unique<GuestMemory>(vm_.get(), host.nr_memslots(), 0);
-  ps_->store->add_local_domain(id_);
-  publish_state("paused");
+  mem_ = std::make_unique<GuestMemory>(vm_.get(), host.nr_memslots(), initial_max_memory_);
+  ps_->store->add_local_domain(id_);  // the registry entry already says paused
 }
 
 KvmDomain::~KvmDomain() { destroy(); }

@@ -115,6 +115,7 @@ class KvmDomain : public std::enable_shared_from_this<KvmDomain> {
   bool registered_ = false;
   std::string name_;
   unsigned max_vcpus_;
+  std::uint64_t initial_max_memory_;
   UniqueFd vm_;
   std::unique_ptr<GuestMemory> mem_;
   std::unique_ptr<PortBus> bus_;

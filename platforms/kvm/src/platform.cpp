@@ -37,8 +37,7 @@ std::unique_ptr<Domain> KvmPlatform::create_domain(const DomainCreateInfo& info)
     throw PlatformError("kvm: domain '" + info.name + "': type " +
                         std::string(info.type == DomainType::pv ? "pv" : "?") +
                         " needs Xen (kvm runs hvm and pvh domains)");
-  auto d = KvmDomain::create(state_, info);
-  if (info.max_memory) d->set_max_memory(info.max_memory);
+  auto d = KvmDomain::create(state_, info);  // max memory and vCPUs from info
   return std::make_unique<KvmDomainHandle>(std::move(d));
 }
 

@@ -224,7 +224,7 @@ DomainId Registry::allocate(const std::string& name, std::uint64_t memory, unsig
   e.pid_start = process_start_time(e.pid);
   e.memory = memory;
   e.vcpus = vcpus;
-  e.state = "creating";
+  e.state = "paused";  // a new domain is paused, as on Xen
   for (DomainId tries = 0; tries <= kLastId - kFirstId; ++tries) {
     DomainId id = next;
     next = next >= kLastId ? kFirstId : next + 1;
