@@ -40,7 +40,7 @@ BOOST_AUTO_TEST_CASE(out_of_tree_plugin_builds_against_the_installed_package_and
   auto file = tmp.write("vendor.yaml", yaml.str());
   // The installed binary, with the build tree's plugins hidden from it.
   auto run = test::run_command("env -u HVMTOOL_PLUGIN_PATH " + (prefix / "bin" / "hvmtool").string() +
-                               " run --log-dir " + tmp.path().string() + " " + file.string());
+                               " run -F --log-dir " + tmp.path().string() + " " + file.string());
   BOOST_TEST(run.exit_code == 0, run.out);
   std::ifstream in(marker);
   std::string line;

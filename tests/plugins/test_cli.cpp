@@ -1,6 +1,9 @@
 #define BOOST_TEST_MODULE cli
 #include <boost/test/unit_test.hpp>
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -58,7 +61,7 @@ BOOST_AUTO_TEST_CASE(version_and_help) {
 BOOST_AUTO_TEST_CASE(run_to_poweroff_exits_0_with_timings_and_json) {
   test::TempDir dir;
   auto file = pipeline(dir, "vm1", "", "", "  logfile: " + (dir.path() / "vm1.console").string() + "\n");
-  auto r = run_hvmtool("run --json --timings " + file);
+  auto r = run_hvmtool("run -F --json --timings " + file);
   BOOST_TEST(r.exit_code == 0, r.out);
   BOOST_TEST(r.out.find("{\"domains\":[{\"name\":\"vm1\",\"outcome\":\"poweroff\",\"exit_code\":0") !=
                  std::string::npos,
@@ -76,11 +79,11 @@ BOOST_AUTO_TEST_CASE(guest_console_goes_to_the_log_file_and_with_c_to_the_termin
   test::TempDir dir;
   auto file = pipeline(dir, "con", "console: 'hello console'", "",
                        "  logfile: " + (dir.path() / "con.log").string() + "\n");
-  auto quiet = run_hvmtool("run " + file);
+  auto quiet = run_hvmtool("run -F " + file);
   BOOST_TEST(quiet.exit_code == 0, quiet.out);
   BOOST_TEST(quiet.out.find("hello console") == std::string::npos);
   BOOST_TEST(read_file(dir.path() / "con.log") == "hello console");
-  auto attached = run_hvmtool("run -c " + file);
+  auto attached = run_hvmtool("run -F -c " + file);
   BOOST_TEST(attached.out.find("hello console") != std::string::npos);
   // The earlier log was rotated like xl's, not overwritten.
   BOOST_TEST(read_file(dir.path() / "con.log.1") == "hello console");
@@ -89,7 +92,7 @@ BOOST_AUTO_TEST_CASE(guest_console_goes_to_the_log_file_and_with_c_to_the_termin
 BOOST_AUTO_TEST_CASE(a_failing_stage_exits_2_and_leaves_no_domain) {
   test::TempDir dir;
   auto file = pipeline(dir, "bad", "", "behaviour: fail, fail_slot: build");
-  auto r = run_hvmtool("run --log-dir " + dir.path().string() + " " + file);
+  auto r = run_hvmtool("run -F --log-dir " + dir.path().string() + " " + file);
   BOOST_TEST(r.exit_code == 2, r.out);
   BOOST_TEST(r.out.find("hvmtool: bad: stage build (teststage) failed: teststage: failed on purpose") !=
                  std::string::npos,
@@ -104,7 +107,7 @@ BOOST_AUTO_TEST_CASE(a_failing_stage_exits_2_and_leaves_no_domain) {
 BOOST_AUTO_TEST_CASE(a_timed_out_stage_exits_2) {
   test::TempDir dir;
   auto file = pipeline(dir, "slow", "", "behaviour: hang, fail_slot: build", "  timeouts: {build: 200ms}\n");
-  auto r = run_hvmtool("run --log-dir " + dir.path().string() + " " + file);
+  auto r = run_hvmtool("run -F --log-dir " + dir.path().string() + " " + file);
   BOOST_TEST(r.exit_code == 2, r.out);
   BOOST_TEST(r.out.find("stage build (teststage) timed out after 200ms") != std::string::npos, r.out);
   BOOST_TEST(read_file(dir.path() / "slow.calls").find("destroy 1\n") != std::string::npos);
@@ -112,12 +115,12 @@ BOOST_AUTO_TEST_CASE(a_timed_out_stage_exits_2) {
 
 BOOST_AUTO_TEST_CASE(guest_fates_map_to_exit_codes) {
   test::TempDir dir;
-  auto crash = run_hvmtool("run --log-dir " + dir.path().string() + " " + pipeline(dir, "c", "event: crash", ""));
+  auto crash = run_hvmtool("run -F --log-dir " + dir.path().string() + " " + pipeline(dir, "c", "event: crash", ""));
   BOOST_TEST(crash.exit_code == 3, crash.out);
-  auto reboot = run_hvmtool("run --log-dir " + dir.path().string() + " " +
+  auto reboot = run_hvmtool("run -F --log-dir " + dir.path().string() + " " +
                         pipeline(dir, "r", "event: reboot", "", "  on_reboot: destroy\n"));
   BOOST_TEST(reboot.exit_code == 4, reboot.out);
-  auto loop = run_hvmtool("run --json --log-dir " + dir.path().string() + " " +
+  auto loop = run_hvmtool("run -F --json --log-dir " + dir.path().string() + " " +
                       pipeline(dir, "l", "event: reboot", "", "  on_reboot: restart\n  restart_limit: 2\n"));
   BOOST_TEST(loop.exit_code == 4, loop.out);
   BOOST_TEST(loop.out.find("\"outcome\":\"restart-loop\"") != std::string::npos, loop.out);
@@ -127,7 +130,7 @@ BOOST_AUTO_TEST_CASE(guest_fates_map_to_exit_codes) {
 BOOST_AUTO_TEST_CASE(sigterm_cancels_the_run_and_rolls_back) {
   test::TempDir dir;
   auto file = pipeline(dir, "forever", "event: none", "");
-  auto r = test::run_command("( " + hvmtool_bin() + " run --log-dir " + dir.path().string() + " " + file +
+  auto r = test::run_command("( " + hvmtool_bin() + " run -F --log-dir " + dir.path().string() + " " + file +
                              " & pid=$!; sleep 1; kill -TERM $pid; wait $pid )");
   BOOST_TEST(r.exit_code == 130, r.out);
   BOOST_TEST(r.out.find("cancelled: terminated (SIGTERM)") != std::string::npos, r.out);
@@ -138,7 +141,7 @@ BOOST_AUTO_TEST_CASE(count_and_several_files_run_concurrently) {
   test::TempDir dir;
   auto a = pipeline(dir, "many", "", "", "count: 3\n");
   auto b = pipeline(dir, "other", "", "");
-  auto r = run_hvmtool("run --json --log-dir " + dir.path().string() + " " + a + " " + b);
+  auto r = run_hvmtool("run -F --json --log-dir " + dir.path().string() + " " + a + " " + b);
   BOOST_TEST(r.exit_code == 0, r.out);
   for (const char* name : {"many-0", "many-1", "many-2", "other"})
     BOOST_TEST(r.out.find("\"name\":\"" + std::string(name) + "\"") != std::string::npos, name);
@@ -203,8 +206,37 @@ BOOST_AUTO_TEST_CASE(every_shipped_pipeline_validates) {
 
 BOOST_AUTO_TEST_CASE(kvm_hello_boots_prints_and_powers_off, *boost::unit_test::precondition(kvm_present)) {
   ShippedConfigs configs;
-  auto r = run_hvmtool("run -c --log-dir " + configs.dir.path().string() + " " + configs.file("kvm-hello.yaml"));
+  auto r = run_hvmtool("run -F -c --log-dir " + configs.dir.path().string() + " " + configs.file("kvm-hello.yaml"));
   BOOST_TEST(r.exit_code == 0, r.out);
   BOOST_TEST(r.out.find("hello from flat32, ebx=0x") != std::string::npos, r.out);
   BOOST_TEST(r.out.find("guest poweroff (port 0x604 SLP_EN)") != std::string::npos, r.out);
+}
+
+BOOST_AUTO_TEST_CASE(without_F_run_returns_once_the_domain_runs_and_a_background_process_keeps_it) {
+  test::TempDir dir;
+  auto file = pipeline(dir, "bg", "event: none", "");
+  auto r = run_hvmtool("run --log-dir " + dir.path().string() + " " + file);
+  BOOST_TEST(r.exit_code == 0, r.out);
+  auto at = r.out.find("(pid ");
+  BOOST_REQUIRE_MESSAGE(at != std::string::npos, r.out);
+  const int pid = std::stoi(r.out.substr(at + 5));
+  // The background process holds the domain until it is told to stop.
+  BOOST_TEST(::kill(pid, 0) == 0);
+  BOOST_TEST(!fs::exists(dir.path() / "bg.calls"));
+  BOOST_TEST(::kill(pid, SIGTERM) == 0);
+  for (int i = 0; i < 100 && ::kill(pid, 0) == 0; ++i) ::usleep(50000);
+  BOOST_TEST(::kill(pid, 0) != 0);
+  const std::string calls = read_file(dir.path() / "bg.calls");
+  BOOST_TEST(calls.find("unpause 1\n") < calls.find("destroy 1\n"), calls);
+  // Its own messages went to its log in the log directory.
+  BOOST_TEST(read_file(dir.path() / ("hvmtool-" + std::to_string(pid) + ".log")).find("cancelled: terminated (SIGTERM)") !=
+             std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(without_F_a_failing_run_reports_its_error_and_status) {
+  test::TempDir dir;
+  auto file = pipeline(dir, "bgfail", "", "behaviour: fail, fail_slot: build");
+  auto r = run_hvmtool("run --log-dir " + dir.path().string() + " " + file);
+  BOOST_TEST(r.exit_code == 2, r.out);
+  BOOST_TEST(r.out.find("stage build (teststage) failed") != std::string::npos, r.out);
 }

@@ -1,9 +1,13 @@
 #include <algorithm>
+#include <unistd.h>
+
 #include <iostream>
 
 #include <boost/program_options.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/detach.hpp"
+#include "console/console_log.hpp"
 #include "cli/load_files.hpp"
 #include "cli/report.hpp"
 #include "log/stream_logger.hpp"
@@ -31,7 +35,7 @@ int command_run(const std::vector<std::string>& args) {
       ("timings", "print each domain's per-stage wall time")
       ("json", "print the run's result and timings as JSON on stdout")
       ("console,c", "copy the guest console to the terminal (implies --foreground)")
-      ("foreground,F", "stay in the foreground until the domains end (the default in this release)")
+      ("foreground,F", "stay in the foreground until the domains end (default: return once they run)")
       ("verbose,v", "log each stage as it starts")
       ("log-dir", po::value<std::string>(), "directory for guest console logs")
       ("file", po::value<std::vector<std::string>>(), "pipeline files");
@@ -49,13 +53,26 @@ int command_run(const std::vector<std::string>& args) {
     return kExitUsage;
   }
 
-  StreamLogger log(std::cerr, vm.count("verbose") ? LogLevel::debug : LogLevel::info);
-  Session session(log);
-  if (!load_pipeline_files(session, vm["file"].as<std::vector<std::string>>(), false)) return kExitUsage;
-
   RunOptions run_options;
   run_options.console_to_terminal = vm.count("console") > 0;
   if (vm.count("log-dir")) run_options.log_dir = vm["log-dir"].as<std::string>();
+
+  // Like `xl create`: without -F (and without -c, which needs the terminal)
+  // return once the domains run. The fork comes before the Session exists,
+  // because a process with threads cannot fork safely.
+  const bool foreground = vm.count("foreground") || vm.count("console") || vm.count("json") || vm.count("timings");
+  Detacher detacher;
+  if (!foreground) {
+    if (auto status = detacher.fork_and_wait_in_parent()) return *status;
+    const auto log_dir = run_options.log_dir ? *run_options.log_dir : ConsoleLog::default_directory();
+    run_options.on_all_started = [&detacher, log_dir] {
+      detacher.domains_started(log_dir / ("hvmtool-" + std::to_string(::getpid()) + ".log"));
+    };
+  }
+
+  StreamLogger log(std::cerr, vm.count("verbose") ? LogLevel::debug : LogLevel::info);
+  Session session(log);
+  if (!load_pipeline_files(session, vm["file"].as<std::vector<std::string>>(), false)) return kExitUsage;
 
   std::vector<RunResult> results;
   try {

@@ -144,6 +144,7 @@ void DomainRun::stage_completed(unsigned attempt, std::size_t index, std::except
     return;
   }
   record_stage(index, "ok");
+  if (kStageOrder[index] == StageSlot::unpause && on_running_) std::exchange(on_running_, nullptr)();
   if (index + 1 < kStageOrder.size()) {
     start_stage(index + 1);
   } else {

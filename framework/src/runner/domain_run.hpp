@@ -31,6 +31,9 @@ class DomainRun : public std::enable_shared_from_this<DomainRun> {
   ~DomainRun();
 
   void start(Finished on_finished);
+  // Called once, the first time the guest is unpaused (the point at which
+  // `xl create` returns); a detached `hvmtool run` hands over there.
+  void on_running(std::function<void()> callback) { on_running_ = std::move(callback); }
   // Cancels the run: the running stage is asked to stop, then everything is
   // rolled back. A preserved domain is destroyed. Idempotent.
   void cancel(const std::string& reason);
@@ -64,6 +67,7 @@ class DomainRun : public std::enable_shared_from_this<DomainRun> {
   Logger& log_;
   ConsoleSink console_;
   Finished on_finished_;
+  std::function<void()> on_running_;
 
   Phase phase_ = Phase::idle;
   unsigned attempt_ = 0;

@@ -121,8 +121,16 @@ std::vector<RunResult> Session::run(const RunOptions& options) {
   signals.async_wait(on_signal);
 
   remaining = runs_.size();
+  std::size_t not_running = runs_.size();
+  bool creation_failed = false;
   for (auto& run : runs_) {
-    run->start([&](const RunResult&) {
+    auto ran = std::make_shared<bool>(false);
+    run->on_running([&, ran] {
+      *ran = true;
+      if (--not_running == 0 && !creation_failed && options.on_all_started) options.on_all_started();
+    });
+    run->start([&, ran](const RunResult&) {
+      if (!*ran) creation_failed = true;
       if (--remaining == 0) all_done();
     });
   }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -22,6 +23,9 @@ class ConsoleLog;
 struct RunOptions {
   bool console_to_terminal = false;  // -c
   std::optional<std::filesystem::path> log_dir;
+  // Called once when every domain is running; not called if any domain
+  // ended before it ran (creation failed).
+  std::function<void()> on_all_started;
 };
 
 // Everything one `hvmtool run`/`validate` invocation loads: the pipeline
