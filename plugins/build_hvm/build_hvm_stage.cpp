@@ -147,6 +147,7 @@ void build(Domain& d, const Inputs& in, Outputs& out, Logger& log,
     return top;
   };
   for (Module& m : modules) {
+    check();
     m.paddr = allocate("module \"" + m.name + "\"", m.bytes.size());
     write(d, m.paddr, m.bytes.data(), m.bytes.size());
     out.placed.push_back(m.name + "@" + hex(m.paddr) + "+" + hex(m.bytes.size()));
@@ -258,7 +259,13 @@ void BuildHvmStage::async_run(StageContext& ctx, Completion done) {
         in->firmware = provider->resolve(in->config);
         build(domain, *in, *out, log, cancelled);
       },
-      [&ctx, in, out, done = std::move(done)](std::exception_ptr error) {
+      [&ctx, in, out, cancelled, done = std::move(done)](std::exception_ptr error) {
+        // Cancelled (timeout, signal): the runner may already be rolling
+        // back, so report without touching the context.
+        if (cancelled->load()) {
+          done(error ? error : std::make_exception_ptr(CancelledError("build_hvm: cancelled")));
+          return;
+        }
         if (!error) {
           const ExtentCounts& e = out->extents;
           ctx.notes["build_hvm.extents_1g"] = std::to_string(e.extents_1g);

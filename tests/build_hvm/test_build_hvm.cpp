@@ -64,7 +64,8 @@ struct Build {
   std::unique_ptr<StageContext> ctx;
   std::exception_ptr error;
 
-  Build(DomainConfig c, test::RecordingOptions o = {}, std::string entry = "direct") : config(std::move(c)) {
+  Build(DomainConfig c, test::RecordingOptions o = {}, std::string entry = "direct", bool cancel_first = false)
+      : config(std::move(c)) {
     platform = std::make_shared<test::RecordingPlatform>(io, calls, o);
     firmware = loader.create_firmware("firmware", PluginParams{});
     std::map<std::string, ParamValue> values{{"entry", ParamValue{entry, {}}}};
@@ -75,6 +76,7 @@ struct Build {
     info.max_vcpus = config.vcpus;
     info.max_memory = config.memory;
     ctx->domain = platform->create_domain(info);
+    if (cancel_first) ctx->cancelled->store(true);
     bool finished = false;
     auto guard = boost::asio::make_work_guard(io);  // the stage's result comes back from the worker
     try {
@@ -326,6 +328,13 @@ BOOST_AUTO_TEST_CASE(legacy_jmp_entry) {
   const VcpuContext& v = b.dom().vcpu_contexts().at(0);
   BOOST_TEST(v.rip == 0u);
   BOOST_TEST(v.rbx == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_cancelled_build_stops_before_populating) {
+  Build b(domain(1ull << 30), {}, "direct", true);
+  BOOST_CHECK_THROW(b.rethrow(), CancelledError);
+  BOOST_TEST(b.calls->index_of("populate_physmap") == -1);
+  BOOST_TEST(b.ctx->notes.count("build_hvm.extents_2m") == 0u);
 }
 
 // ---- malformed images ------------------------------------------------------
