@@ -1,0 +1,216 @@
+#include "build_pv_stage.hpp"
+
+#include <chrono>
+#include <cstring>
+
+#include "bzimage.hpp"
+#include "hvmtool_common/image_file.hpp"
+#include "hvmtool_common/populate.hpp"
+#include "layout.hpp"
+#include "pvh.hpp"
+
+namespace hvmtool::build_pv {
+namespace {
+
+using common::hex;
+using Clock = std::chrono::steady_clock;
+
+// Anything bigger is not a kernel; the ramdisk is bounded by low RAM.
+constexpr std::uint64_t kMaxKernelBytes = 512ull << 20;
+
+struct Inputs {
+  DomainConfig config;
+  BootPayload boot;
+  EntryMode mode = EntryMode::linux64;
+};
+
+struct Outputs {
+  common::ExtentCounts extents;
+  std::uint64_t entry = 0, boot_info = 0;  // zero page or start info
+  std::uint64_t kernel_low = 0, kernel_high = 0;
+  std::uint64_t cmdline = 0, ramdisk = 0, ramdisk_size = 0;
+  std::size_t e820_entries = 0;
+  std::chrono::milliseconds populate_time{}, total_time{};
+};
+
+void write(Domain& d, std::uint64_t gpa, std::span<const std::byte> bytes) {
+  if (bytes.empty()) return;
+  GuestMapping m = d.map(gpa, bytes.size());
+  std::memcpy(m.data(), bytes.data(), bytes.size());
+}
+
+// Ramdisk at the top of [floor, top), page aligned (as high as possible, as
+// boot loaders do, clear of the kernel's init_size footprint).
+std::uint64_t place_ramdisk(std::uint64_t size, std::uint64_t floor, std::uint64_t top, const std::string& file) {
+  top &= ~(kPage - 1);
+  floor = (floor + kPage - 1) & ~(kPage - 1);
+  if (top < floor || top - floor < size)
+    throw Error("build_pv: no room for the ramdisk " + file + " (" + hex(size) + " bytes) between the kernel's end " +
+                hex(floor) + " and " + hex(top));
+  return (top - size) & ~(kPage - 1);
+}
+
+void build(Domain& d, const Inputs& in, Outputs& out, const std::shared_ptr<std::atomic<bool>>& cancelled) {
+  const auto t0 = Clock::now();
+  auto check = [&] {
+    if (cancelled->load()) throw CancelledError("build_pv: cancelled");
+  };
+  const Layout layout = compute_layout(in.config.memory, in.config.mmio_hole);
+  if (in.boot.kernel.empty()) throw Error("build_pv: no kernel (domain.kernel) to boot");
+  const std::string kfile = in.boot.kernel.string();
+
+  // Everything read and checked before any memory is touched.
+  const std::vector<std::byte> kernel = common::read_image(in.boot.kernel, "kernel", kMaxKernelBytes);
+  std::vector<std::byte> ramdisk;
+  if (!in.boot.ramdisk.empty()) ramdisk = common::read_image(in.boot.ramdisk, "ramdisk", layout.low_end);
+  const std::string& cmdline = in.boot.cmdline;
+  check();
+
+  BzImage bz;
+  PvhImage pvh;
+  std::uint64_t ramdisk_top = layout.low_end;
+  std::uint64_t cmdline_max = kCmdlineMax - 1;
+  if (in.mode == EntryMode::linux64) {
+    bz = parse_bzimage(kernel, kfile, layout.low_end);
+    out.kernel_low = kKernelAddr;
+    out.kernel_high = kKernelAddr + bz.footprint;
+    out.entry = bz.entry();
+    ramdisk_top = std::min<std::uint64_t>(ramdisk_top, std::uint64_t(bz.initrd_addr_max) + 1);
+    if (bz.cmdline_size) cmdline_max = std::min<std::uint64_t>(cmdline_max, bz.cmdline_size);
+  } else {
+    pvh = parse_pvh(kernel, kfile, layout.low_end);
+    out.kernel_low = pvh.elf.low();
+    out.kernel_high = pvh.elf.high();
+    out.entry = pvh.entry;
+  }
+  if (cmdline.size() > cmdline_max)
+    throw Error("build_pv: the command line is " + std::to_string(cmdline.size()) + " bytes; " + kfile +
+                " accepts at most " + std::to_string(cmdline_max));
+  if (!ramdisk.empty()) {
+    out.ramdisk = place_ramdisk(ramdisk.size(), out.kernel_high, ramdisk_top, in.boot.ramdisk.string());
+    out.ramdisk_size = ramdisk.size();
+  }
+
+  // Memory: all of it, 0xA0000-0xFFFFF included (only the E820 leaves it out).
+  common::populate_ram_range(d, 0, layout.low_end >> 12, out.extents, check);
+  if (layout.high_bytes) common::populate_ram_range(d, k4G >> 12, layout.high_end() >> 12, out.extents, check);
+  out.populate_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+  check();
+
+  // Kernel.
+  if (in.mode == EntryMode::linux64) {
+    GuestMapping m = d.map(kKernelAddr, bz.footprint);
+    std::memcpy(m.data(), kernel.data() + bz.setup_size, bz.kernel_size);
+    std::memset(m.data() + bz.kernel_size, 0, bz.footprint - bz.kernel_size);
+  } else {
+    for (const common::ElfSegment& s : pvh.elf.segments) {
+      check();
+      GuestMapping m = d.map(s.paddr, s.memsz);
+      std::memcpy(m.data(), kernel.data() + s.offset, s.filesz);
+      std::memset(m.data() + s.filesz, 0, s.memsz - s.filesz);
+    }
+  }
+  check();
+  write(d, out.ramdisk, ramdisk);
+  if (!cmdline.empty()) {
+    out.cmdline = kCmdlineAddr;
+    std::vector<std::byte> c(cmdline.size() + 1);
+    std::memcpy(c.data(), cmdline.data(), cmdline.size());
+    write(d, kCmdlineAddr, c);
+  }
+  out.e820_entries = layout.e820.size();
+
+  if (in.mode == EntryMode::linux64) {
+    write(d, kZeroPageAddr,
+          make_zero_page(kernel, bz, layout.e820, out.cmdline, out.ramdisk, out.ramdisk_size));
+    write(d, kPml4Addr, make_page_tables());
+    const std::vector<std::byte> gdt = make_gdt();
+    write(d, kGdtAddr, gdt);
+    out.boot_info = kZeroPageAddr;
+    VcpuContext c = VcpuContext::long_mode(out.entry, kPml4Addr,
+                                           DescriptorTable{kGdtAddr, static_cast<std::uint16_t>(gdt.size() - 1)},
+                                           kBootCs, kBootDs);
+    c.rsi = kZeroPageAddr;
+    c.idt = DescriptorTable{0, 0};
+    d.set_vcpu_context(0, c);
+  } else {
+    StartInfoInputs si;
+    si.cmdline_paddr = out.cmdline;
+    si.ramdisk_paddr = out.ramdisk;
+    si.ramdisk_size = out.ramdisk_size;
+    si.memmap = layout.e820;
+    write(d, kStartInfoAddr, make_start_info(si));
+    out.boot_info = kStartInfoAddr;
+    d.set_vcpu_context(0, VcpuContext::flat32(static_cast<std::uint32_t>(out.entry),
+                                              static_cast<std::uint32_t>(kStartInfoAddr)));
+  }
+  out.total_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+}
+
+EntryMode resolve(EntryChoice choice, const StageContext& ctx) {
+  if (ctx.config.type == DomainType::pv && ctx.platform.name() == "xen")
+    throw Error("build_pv: domain '" + ctx.config.name +
+                "' is type pv on xen: a classic PV kernel is built by the xen platform's PV builder, not build_pv "
+                "(set stages.build to it, or use type: pvh)");
+  switch (choice) {
+    case EntryChoice::linux64: return EntryMode::linux64;
+    case EntryChoice::pvh: return EntryMode::pvh;
+    case EntryChoice::automatic: break;
+  }
+  return ctx.config.type == DomainType::pvh ? EntryMode::pvh : EntryMode::linux64;
+}
+
+}  // namespace
+
+void BuildPvStage::async_run(StageContext& ctx, Completion done) {
+  Domain& domain = ctx.require_domain();
+  auto in = std::make_shared<Inputs>();
+  in->config = ctx.config;
+  in->boot = ctx.boot;
+  in->mode = resolve(entry_, ctx);
+  auto out = std::make_shared<Outputs>();
+  auto cancelled = ctx.cancelled;
+  run_blocking(
+      ctx, [&domain, in, out, cancelled] { build(domain, *in, *out, cancelled); },
+      [&ctx, in, out, cancelled, done = std::move(done)](std::exception_ptr error) {
+        // Cancelled: the runner may be rolling back; do not touch the context.
+        if (cancelled->load()) {
+          done(error ? error : std::make_exception_ptr(CancelledError("build_pv: cancelled")));
+          return;
+        }
+        if (!error) {
+          const bool pvh = in->mode == EntryMode::pvh;
+          const common::ExtentCounts& e = out->extents;
+          auto& n = ctx.notes;
+          n["build_pv.mode"] = pvh ? "pvh" : "linux64";
+          n["build_pv.entry"] = hex(out->entry);
+          n[pvh ? "build_pv.start_info" : "build_pv.zero_page"] = hex(out->boot_info);
+          if (!pvh) n["build_pv.page_tables"] = hex(kPml4Addr);
+          n["build_pv.kernel"] = hex(out->kernel_low) + "-" + hex(out->kernel_high);
+          n["build_pv.cmdline"] = hex(out->cmdline);
+          n["build_pv.ramdisk"] = hex(out->ramdisk);
+          n["build_pv.ramdisk_size"] = hex(out->ramdisk_size);
+          n["build_pv.e820_entries"] = std::to_string(out->e820_entries);
+          n["build_pv.extents_1g"] = std::to_string(e.extents_1g);
+          n["build_pv.extents_2m"] = std::to_string(e.extents_2m);
+          n["build_pv.pages_4k"] = std::to_string(e.pages_4k);
+          ctx.log.info("build_pv: " + in->boot.kernel.string() + (pvh ? " (PVH ELF)" : " (bzImage, 64-bit entry)") +
+                       " at " + n["build_pv.kernel"] + ", entry " + hex(out->entry) +
+                       (pvh ? ", start info " : ", zero page ") + hex(out->boot_info) +
+                       (out->cmdline ? ", cmdline at " + hex(out->cmdline) : std::string(", no cmdline")) +
+                       (out->ramdisk_size ? ", ramdisk at " + hex(out->ramdisk) + "+" + hex(out->ramdisk_size)
+                                          : std::string(", no ramdisk")) +
+                       "; memory " + std::to_string(in->config.memory >> 20) + " MiB: " +
+                       std::to_string(e.extents_1g) + " x 1G, " + std::to_string(e.extents_2m) + " x 2M, " +
+                       std::to_string(e.pages_4k) + " x 4K in " + std::to_string(out->populate_time.count()) +
+                       " ms; built in " + std::to_string(out->total_time.count()) + " ms");
+        }
+        done(error);
+      });
+}
+
+void BuildPvStage::undo(StageContext& /*ctx*/) noexcept {
+  // Everything build_pv makes lives in the domain, which the runner destroys.
+}
+
+}  // namespace hvmtool::build_pv
