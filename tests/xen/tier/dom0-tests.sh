@@ -1,0 +1,316 @@
+#!/bin/sh
+# The real-Xen tier's tests. Run inside a Xen dom0 (the tier's initramfs, or a
+# real Xen host as root) with xl, xenstore-* and xenconsoled logging guest
+# consoles. Prints one line per result, read by run-tier.sh from the serial log:
+#   XENTIER: PASS|FAIL|SKIP <test> <details>      XENTIER: TIME|INFO <text>
+#
+# Environment (defaults in brackets):
+#   XENTIER_HVMTOOL     hvmtool binary [hvmtool on PATH]; plugins from
+#                       HVMTOOL_PLUGIN_PATH, hvmloader from HVMTOOL_FIRMWARE_DIR
+#   XENTIER_KERNEL      PV guest kernel [/boot/vmlinuz-$(uname -r)]
+#   XENTIER_RAMDISK     guest initramfs whose /init prints HVMTOOL-INIT-MARKER
+#                       and powers off (build-guest-initramfs.sh) [required]
+#   XENTIER_HVM_KERNEL  payload hvmloader boots (build/tests/guests/testkernel.bzImage)
+#   XENTIER_CONSOLE_DIR xenconsoled's guest logs [/var/log/xen/console]
+#   XENTIER_WORK        scratch folder [/tmp/xentier]
+#   XENTIER_ONLY        space-separated test names to run [all]
+# Exit status: 0 if nothing failed, 1 otherwise.
+set -u
+
+HVMTOOL=${XENTIER_HVMTOOL:-$(command -v hvmtool || echo hvmtool)}
+KERNEL=${XENTIER_KERNEL:-/boot/vmlinuz-$(uname -r)}
+RAMDISK=${XENTIER_RAMDISK:-}
+HVM_KERNEL=${XENTIER_HVM_KERNEL:-}
+CONSOLE_DIR=${XENTIER_CONSOLE_DIR:-/var/log/xen/console}
+W=${XENTIER_WORK:-/tmp/xentier}
+ONLY=${XENTIER_ONLY:-}
+MARKER=HVMTOOL-INIT-MARKER
+failed=0
+mkdir -p "$W"
+
+now() { cut -d' ' -f1 /proc/uptime; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+pass() { echo "XENTIER: PASS $*"; }
+fail() { echo "XENTIER: FAIL $*"; failed=1; }
+skip() { echo "XENTIER: SKIP $*"; }
+info() { echo "XENTIER: INFO $*"; }
+wanted() { [ -z "$ONLY" ] || case " $ONLY " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+# wait_until SECONDS COMMAND...: poll every 0.2 s; 0 when COMMAND succeeded.
+wait_until() {
+  _limit=$1
+  shift
+  _t0=$(now)
+  while ! "$@"; do
+    [ "$(awk -v a="$_t0" -v b="$(now)" -v l="$_limit" 'BEGIN { print (b - a > l) }')" = 1 ] && return 1
+    sleep 0.2
+  done
+  return 0
+}
+domain_gone() { ! xl domid "$1" >/dev/null 2>&1; }
+has_marker() { grep -aqs "$MARKER" "$@"; }
+# Store paths a domain can own; the snapshot must be the same before and after.
+store_snapshot() {
+  for p in /local/domain /vm /libxl; do
+    xenstore-list "$p" 2>/dev/null | sed "s|^|$p/|"
+  done | sort
+}
+domain_count() { xl list 2>/dev/null | tail -n +2 | wc -l; }
+cleanup_domain() { domain_gone "$1" || xl destroy "$1" >/dev/null 2>&1; }
+# Seconds spent in the stages before 'wait' (make..unpause), from --timings.
+create_seconds() {
+  awk '$1 ~ /^(make|bootloader|build_pre|build|build_post|unpause)$/ && $4 == "ms" { s += $3 }
+       END { printf "%.1f", s / 1000 }' "$1"
+}
+have_plugin() {
+  _IFS=$IFS
+  IFS=:
+  for d in ${HVMTOOL_PLUGIN_PATH:-$(dirname "$HVMTOOL")/plugins}; do
+    [ -e "$d/hvmtool-$1.so" ] && { IFS=$_IFS; return 0; }
+  done
+  IFS=$_IFS
+  return 1
+}
+xen_plugin_ready() {
+  have_plugin xen || { skip "$1 xen plugin not built (no hvmtool-xen.so)"; return 1; }
+  return 0
+}
+validate_or_fail() { # NAME FILE
+  if ! "$HVMTOOL" validate "$2" >"$W/$1.validate" 2>&1; then
+    fail "$1 hvmtool validate: $(tail -n 1 "$W/$1.validate")"
+    return 1
+  fi
+}
+show_tail() { # FILE: its last lines, into the serial log
+  [ -s "$1" ] && tail -n 15 "$1" | sed "s|^|  $(basename "$1"): |"
+}
+
+info "xen $(xl info 2>/dev/null | awk -F': ' '/^xen_version/ {print $2}'), dom0 $(uname -r)," \
+  "free_memory $(xl info 2>/dev/null | awk -F': ' '/^free_memory/ {print $2}') MiB"
+if ! xl list >/dev/null 2>&1; then
+  fail "toolstack xl list does not work: not a Xen dom0?"
+  exit 1
+fi
+[ -f "$KERNEL" ] || info "PV guest kernel $KERNEL missing: PV tests fail"
+[ -n "$RAMDISK" ] && [ -f "$RAMDISK" ] || info "guest ramdisk ${RAMDISK:-(unset)} missing: PV tests fail"
+
+# The guests, written once: the failure tests start from the same files.
+cat >"$W/pv.cfg" <<CFG
+name = "xt-pv-xl"
+type = "pv"
+kernel = "$KERNEL"
+ramdisk = "$RAMDISK"
+extra = "console=hvc0 quiet"
+memory = 128
+vcpus = 1
+on_poweroff = "destroy"
+on_reboot = "destroy"
+on_crash = "destroy"
+CFG
+cat >"$W/pv.yaml" <<YAML
+platform: xen
+stages: {build: build_xen_pv}
+domain:
+  name: xt-pv-hvmtool
+  type: pv
+  memory: 128M
+  vcpus: 1
+  kernel: $KERNEL
+  ramdisk: $RAMDISK
+  cmdline: "console=hvc0 quiet"
+  logfile: $W/hvmtool-xt-pv-hvmtool.log
+  on_poweroff: destroy
+  on_reboot: destroy
+  on_crash: destroy
+  timeouts: {build: 120s, wait: 180s}
+YAML
+cat >"$W/hvm.yaml" <<YAML
+platform: xen
+stages: {build: build_hvm}
+params:
+  build_hvm: {entry: direct}
+domain:
+  name: xt-hvm-hvmtool
+  type: hvm
+  memory: 128M
+  vcpus: 1
+  firmware: hvmloader
+  kernel: $HVM_KERNEL
+  cmdline: "console=ttyS0 hvmtool=xt-hvm-hvmtool"
+  logfile: $W/hvmtool-xt-hvm-hvmtool.log
+  on_poweroff: destroy
+  on_reboot: destroy
+  on_crash: destroy
+  timeouts: {build: 120s, wait: 120s}
+YAML
+
+# --- 1. PV guest: xl create, then hvmtool with build_xen_pv ---------------
+xl_pv_create=
+if wanted pv-xl; then
+  name=xt-pv-xl
+  rm -f "$CONSOLE_DIR/guest-$name.log"
+  t0=$(now)
+  if ! timeout 180 xl create -q "$W/pv.cfg" >"$W/pv-xl.out" 2>&1; then
+    fail "pv-xl xl create failed after $(since "$t0")s: $(tail -n 1 "$W/pv-xl.out")"
+    show_tail "$W/pv-xl.out"
+  else
+    xl_pv_create=$(since "$t0")
+    if ! wait_until 180 has_marker "$CONSOLE_DIR/guest-$name.log"; then
+      fail "pv-xl no $MARKER on the console after $(since "$t0")s"
+      show_tail "$CONSOLE_DIR/guest-$name.log"
+    else
+      t_marker=$(since "$t0")
+      info "pv-xl console: $(grep -a "$MARKER" "$CONSOLE_DIR/guest-$name.log" | head -n 1 | tr -d '\r')"
+      if wait_until 60 domain_gone "$name"; then
+        pass "pv-xl ${xl_pv_create}s (xl create ${xl_pv_create}s, marker ${t_marker}s, gone $(since "$t0")s)"
+      else
+        fail "pv-xl domain still listed $(since "$t0")s after create (no poweroff)"
+      fi
+    fi
+  fi
+  cleanup_domain "$name"
+fi
+
+if wanted pv-hvmtool && xen_plugin_ready pv-hvmtool; then
+  name=xt-pv-hvmtool
+  if validate_or_fail pv-hvmtool "$W/pv.yaml"; then
+    rm -f "$CONSOLE_DIR/guest-$name.log" "$W/hvmtool-$name.log"
+    before=$(store_snapshot)
+    t0=$(now)
+    timeout 300 "$HVMTOOL" run -F --timings "$W/pv.yaml" >"$W/pv-hvmtool.out" 2>&1
+    rc=$?
+    total=$(since "$t0")
+    created=$(create_seconds "$W/pv-hvmtool.out")
+    sleep 0.5
+    after=$(store_snapshot)
+    if [ $rc -ne 0 ]; then
+      fail "pv-hvmtool hvmtool run exit $rc after ${total}s"
+      show_tail "$W/pv-hvmtool.out"
+    elif ! has_marker "$W/hvmtool-$name.log" "$CONSOLE_DIR/guest-$name.log"; then
+      fail "pv-hvmtool exit 0 but no $MARKER in its console log"
+      show_tail "$W/hvmtool-$name.log"
+    elif ! domain_gone "$name"; then
+      fail "pv-hvmtool domain $name still listed after hvmtool exited"
+    elif [ "$before" != "$after" ]; then
+      fail "pv-hvmtool store paths left: $(echo "$after" | grep -vxF "$before" | tr '\n' ' ')"
+    else
+      info "pv-hvmtool console: $(grep -ah "$MARKER" "$W/hvmtool-$name.log" "$CONSOLE_DIR/guest-$name.log" 2>/dev/null | head -n 1 | tr -d '\r')"
+      pass "pv-hvmtool ${created}s (stages make..unpause ${created}s, run to poweroff ${total}s; xl list: gone)"
+    fi
+    sed -n '/^domain /,$p' "$W/pv-hvmtool.out" | sed 's/^/  timings: /'
+    echo "XENTIER: TIME pv create: xl ${xl_pv_create:-n/a}s, hvmtool ${created}s"
+    cleanup_domain "$name"
+  fi
+fi
+
+# --- 2. HVM domain through the project's hvmloader, no device model --------
+if wanted hvm-hvmtool && xen_plugin_ready hvm-hvmtool; then
+  name=xt-hvm-hvmtool
+  if [ ! -f "$HVM_KERNEL" ]; then
+    fail "hvm-hvmtool payload ${HVM_KERNEL:-(XENTIER_HVM_KERNEL unset)} missing"
+  elif validate_or_fail hvm-hvmtool "$W/hvm.yaml"; then
+    xl dmesg -c >/dev/null 2>&1
+    before=$(store_snapshot)
+    t0=$(now)
+    timeout 300 "$HVMTOOL" run -F --timings "$W/hvm.yaml" >"$W/hvm-hvmtool.out" 2>&1
+    rc=$?
+    total=$(since "$t0")
+    created=$(create_seconds "$W/hvm-hvmtool.out")
+    sleep 0.5
+    after=$(store_snapshot)
+    xl dmesg >"$W/hvm-dmesg" 2>&1
+    banner=$(grep -a '(d[0-9]*) .*HVM Loader' "$W/hvm-dmesg" | head -n 1)
+    e820=$(grep -a '(d[0-9]*) .*E820 table' "$W/hvm-dmesg" | head -n 1)
+    if [ -z "$banner" ] || [ -z "$e820" ]; then
+      fail "hvm-hvmtool exit $rc after ${total}s; hvmloader banner ${banner:+seen}${banner:-missing}, E820 ${e820:+seen}${e820:-missing} in xl dmesg"
+      show_tail "$W/hvm-hvmtool.out"
+      show_tail "$W/hvm-dmesg"
+    elif [ $rc -ne 0 ]; then
+      fail "hvm-hvmtool hvmloader ran ($banner) but hvmtool exit $rc after ${total}s"
+      show_tail "$W/hvm-hvmtool.out"
+    elif ! domain_gone "$name"; then
+      fail "hvm-hvmtool domain $name still listed after hvmtool exited"
+    elif [ "$before" != "$after" ]; then
+      fail "hvm-hvmtool store paths left: $(echo "$after" | grep -vxF "$before" | tr '\n' ' ')"
+    else
+      info "hvm-hvmtool xl dmesg: $banner"
+      info "hvm-hvmtool xl dmesg: $e820"
+      pass "hvm-hvmtool ${created}s (stages make..unpause ${created}s, hvmloader to poweroff ${total}s)"
+    fi
+    sed -n '/^domain /,$p' "$W/hvm-hvmtool.out" | sed 's/^/  timings: /'
+    cleanup_domain "$name"
+  fi
+fi
+
+# --- 3. A failing stage leaves no domain and no store paths ------------------
+# check_clean TEST BEFORE_SNAPSHOT BEFORE_COUNT DETAILS
+check_clean() {
+  after=$(store_snapshot)
+  count=$(domain_count)
+  if [ "$count" != "$3" ]; then
+    fail "$1 $count domains listed after the failure (was $3): $(xl list | tail -n +2 | awk '{print $1}' | tr '\n' ' ')"
+  elif [ "$2" != "$after" ]; then
+    fail "$1 store paths left: $(echo "$after" | grep -vxF "$2" | tr '\n' ' ')"
+  else
+    pass "$1 $4; xl list and xenstore-ls /local/domain: only $(xl list | tail -n +2 | awk '{printf "%s ", $1}')"
+  fi
+}
+
+if wanted fail-xl; then
+  sed -e 's/^name = .*/name = "xt-fail-xl"/' -e 's/^memory = .*/memory = 65536/' "$W/pv.cfg" >"$W/fail.cfg" 2>/dev/null
+  before=$(store_snapshot)
+  n=$(domain_count)
+  t0=$(now)
+  if timeout 180 xl create -q "$W/fail.cfg" >"$W/fail-xl.out" 2>&1; then
+    fail "fail-xl xl create of a 64 GiB guest succeeded"
+    cleanup_domain xt-fail-xl
+  else
+    check_clean fail-xl "$before" "$n" "xl create (64 GiB) failed in $(since "$t0")s"
+    show_tail "$W/fail-xl.out"
+  fi
+fi
+
+# fail_hvmtool TEST YAML: hvmtool run must exit 2 (stage failed, rolled back).
+fail_hvmtool() {
+  validate_or_fail "$1" "$2" || return
+  before=$(store_snapshot)
+  n=$(domain_count)
+  t0=$(now)
+  timeout 300 "$HVMTOOL" run -F --timings "$2" >"$W/$1.out" 2>&1
+  rc=$?
+  took=$(since "$t0")
+  sleep 0.5
+  if [ $rc -ne 2 ]; then
+    fail "$1 hvmtool run exit $rc after ${took}s (expected 2: stage failed, rolled back)"
+    show_tail "$W/$1.out"
+  else
+    check_clean "$1" "$before" "$n" "exit 2 in ${took}s: $(grep -a 'error' "$W/$1.out" | head -n 1)"
+  fi
+  xenstore-ls /local/domain 2>/dev/null | grep -a '^[0-9]' | sed "s/^/  $1 xenstore-ls \/local\/domain: /"
+}
+
+if wanted fail-hvm-memory && xen_plugin_ready fail-hvm-memory; then
+  sed -e "s/^  name: .*/  name: xt-fail-hvm-memory/" -e 's/^  memory: .*/  memory: 64G/' \
+    "$W/hvm.yaml" >"$W/fail-hvm-memory.yaml" 2>/dev/null || true
+  if [ -s "$W/fail-hvm-memory.yaml" ]; then
+    fail_hvmtool fail-hvm-memory "$W/fail-hvm-memory.yaml"
+  else
+    skip "fail-hvm-memory needs the hvm-hvmtool pipeline"
+  fi
+fi
+
+if wanted fail-pv-kernel && xen_plugin_ready fail-pv-kernel; then
+  # A kernel file that exists (so validation passes) but is no kernel: the
+  # build stage fails after make created the domain.
+  head -c 65536 /dev/urandom >"$W/not-a-kernel"
+  sed -e "s/^  name: .*/  name: xt-fail-pv-kernel/" -e "s|^  kernel: .*|  kernel: $W/not-a-kernel|" \
+    "$W/pv.yaml" >"$W/fail-pv-kernel.yaml" 2>/dev/null || true
+  if [ -s "$W/fail-pv-kernel.yaml" ]; then
+    fail_hvmtool fail-pv-kernel "$W/fail-pv-kernel.yaml"
+  else
+    skip "fail-pv-kernel needs the pv-hvmtool pipeline"
+  fi
+fi
+
+xl list
+exit $failed
