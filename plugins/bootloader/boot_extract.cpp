@@ -1,0 +1,216 @@
+#include "boot_extract.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include <hvmtool/error.hpp>
+
+#include "boot_menu.hpp"
+#include "disk_image.hpp"
+#include "ext_filesystem.hpp"
+#include "partition_table.hpp"
+
+namespace hvmtool::grub {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string str(std::uint64_t v) { return std::to_string(v); }
+std::string squote(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+void check_cancelled(const std::atomic<bool>& cancelled) {
+  if (cancelled.load()) throw CancelledError("grub bootloader cancelled");
+}
+
+const DiskConfig& choose_disk(const std::vector<DiskConfig>& disks, const Settings& settings) {
+  if (disks.empty()) throw Error("domain.disks is empty: the grub bootloader reads the kernel from a disk");
+  if (settings.disk.empty()) return disks.front();
+  std::string names;
+  for (const auto& d : disks) {
+    if (d.vdev == settings.disk) return d;
+    names += (names.empty() ? "" : ", ") + d.vdev;
+  }
+  throw Error("params.grub.disk: no disk with vdev " + squote(settings.disk) + " (disks: " + names + ")");
+}
+
+BootMenu parse(const std::string& config_path, std::string_view text) {
+  if (config_path.ends_with("grub.cfg")) return parse_grub_cfg(text);
+  if (config_path.ends_with("extlinux.conf")) return parse_extlinux_conf(text);
+  return parse_menu_lst(text);
+}
+
+// A path from the config, inside the filesystem. A separate /boot partition's
+// config names /vmlinuz where the root filesystem has /boot/vmlinuz, and the
+// other way round: if the path as written does not exist, the other form is
+// tried.
+ExtFilesystem::File boot_file(ExtFilesystem& efs, std::string_view what, const std::string& path,
+                              const std::string& base, const std::string& config_path) {
+  if (efs.kind(path, base) == ExtFilesystem::Kind::missing && path.starts_with("/")) {
+    std::string alt;
+    if (config_path.starts_with("/boot/") && !path.starts_with("/boot/"))
+      alt = "/boot" + path;
+    else if (!config_path.starts_with("/boot/") && path.starts_with("/boot/"))
+      alt = path.substr(5);
+    if (!alt.empty() && efs.kind(alt) != ExtFilesystem::Kind::missing) return efs.regular_file(what, alt);
+  }
+  return efs.regular_file(what, path, base);
+}
+
+void write_all(int fd, const fs::path& file, const char* p, std::size_t n) {
+  while (n > 0) {
+    const ssize_t w = ::write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) throw Error(file.string() + ": cannot write: " + std::strerror(errno));
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+}
+
+class OutFile {
+ public:
+  explicit OutFile(fs::path path) : path_(std::move(path)) {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd_ < 0) throw Error(path_.string() + ": cannot create: " + std::strerror(errno));
+  }
+  ~OutFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  void write(const char* p, std::size_t n) {
+    write_all(fd_, path_, p, n);
+    written_ += n;
+  }
+  void close() {
+    const int fd = std::exchange(fd_, -1);
+    if (::close(fd) != 0) throw Error(path_.string() + ": cannot write: " + std::strerror(errno));
+  }
+  std::uint64_t written() const { return written_; }
+
+ private:
+  fs::path path_;
+  int fd_ = -1;
+  std::uint64_t written_ = 0;
+};
+
+}  // namespace
+
+fs::path scratch_parent(const Settings& settings) {
+  if (!settings.tmpdir.empty()) return settings.tmpdir;
+  if (const char* t = std::getenv("TMPDIR"); t && *t) return t;
+  const fs::path run = "/run/hvmtool";
+  if (::mkdir(run.c_str(), 0700) == 0 || errno == EEXIST)
+    if (::access(run.c_str(), W_OK | X_OK) == 0) return run;
+  return "/tmp";
+}
+
+fs::path make_scratch_dir(const fs::path& parent, const std::string& domain) {
+  std::string pattern = (parent / ("hvmtool-grub-" + domain + "-XXXXXX")).string();
+  if (!::mkdtemp(pattern.data()))
+    throw Error("cannot create a scratch folder in " + parent.string() + ": " + std::strerror(errno));
+  return pattern;
+}
+
+void remove_scratch(const fs::path& dir) noexcept {
+  if (dir.empty()) return;
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+Extracted extract_boot_files(const std::vector<DiskConfig>& disks, const std::vector<std::string>& bootloader_args,
+                             const std::string& extra_cmdline, const Settings& settings,
+                             const std::atomic<bool>& cancelled, const std::function<fs::path()>& make_scratch) {
+  // Arguments first: a typo is reported before any disk is opened.
+  entry_selector(bootloader_args);
+  check_cancelled(cancelled);
+  const DiskConfig& dc = choose_disk(disks, settings);
+  if (dc.format != "raw")
+    throw Error(dc.target.string() + ": format " + squote(dc.format) + " is not supported (raw images only)");
+  DiskImage disk(dc.target);
+  const PartitionTable table = read_partition_table(disk);
+  const Partition& part = choose_partition(disk, table, settings.partition);
+  const std::string where = disk.path().string() + ": " + describe(table, part);
+  ExtFilesystem efs(disk, part, where);
+  check_cancelled(cancelled);
+
+  std::string config_path;
+  for (const std::string& c : config_candidates()) {
+    const auto kind = efs.kind(c);
+    if (kind == ExtFilesystem::Kind::missing) continue;
+    if (kind != ExtFilesystem::Kind::file) efs.fail("config " + squote(c) + " is not a regular file");
+    config_path = c;
+    break;
+  }
+  if (config_path.empty()) {
+    std::string list;
+    for (const auto& c : config_candidates()) list += (list.empty() ? "" : ", ") + c;
+    efs.fail("no boot config found (looked for " + list + ")");
+  }
+  const auto config_file = efs.regular_file("config", config_path);
+  const std::string text = efs.read_all("config", config_file, kMaxConfigSize);
+  check_cancelled(cancelled);
+
+  BootMenu menu;
+  try {
+    menu = parse(config_path, text);
+  } catch (const MenuError& e) {
+    efs.fail(config_path + ": " + e.what());
+  }
+  Selection sel;
+  try {
+    sel = select_entry(menu, bootloader_args);
+  } catch (const Error& e) {
+    efs.fail(config_path + ": " + e.what());
+  }
+  const BootEntry& entry = *sel.entry;
+  const std::string base = menu.relative_to_config ? fs::path(config_path).parent_path().string() : "/";
+
+  const auto kernel = boot_file(efs, "kernel", entry.kernel, base, config_path);
+  if (kernel.size == 0) efs.fail("kernel " + squote(kernel.path) + " is empty");
+  if (kernel.size > settings.max_kernel_size)
+    efs.fail("kernel " + squote(kernel.path) + " is " + str(kernel.size) + " bytes, more than max_kernel_size (" +
+             str(settings.max_kernel_size) + ")");
+  std::vector<ExtFilesystem::File> initrds;
+  std::uint64_t initrd_bytes = 0;
+  for (const std::string& path : entry.initrds) {
+    initrds.push_back(boot_file(efs, "initrd", path, base, config_path));
+    initrd_bytes += initrds.back().size;
+    if (initrd_bytes > settings.max_initrd_size)
+      efs.fail("initrd " + squote(initrds.back().path) + ": the initrd adds up to " + str(initrd_bytes) +
+               " bytes, more than max_initrd_size (" + str(settings.max_initrd_size) + ")");
+  }
+  check_cancelled(cancelled);
+
+  const fs::path scratch = make_scratch();
+  Extracted out;
+  out.kernel = scratch / "kernel";
+  {
+    OutFile f(out.kernel);
+    efs.copy(kernel, [&](const char* p, std::size_t n) { f.write(p, n); }, cancelled);
+    f.close();
+  }
+  if (!initrds.empty()) {
+    out.ramdisk = scratch / "initrd";
+    OutFile f(out.ramdisk);
+    for (const auto& file : initrds) {
+      check_cancelled(cancelled);
+      efs.copy(file, [&](const char* p, std::size_t n) { f.write(p, n); }, cancelled);
+    }
+    f.close();
+  }
+  out.cmdline = entry.cmdline;
+  if (!extra_cmdline.empty()) out.cmdline += (out.cmdline.empty() ? "" : " ") + extra_cmdline;
+
+  out.summary = where + ": " + config_path + " " + sel.label + ": kernel " + kernel.path + " (" + str(kernel.size) +
+                " bytes)";
+  for (const auto& f : initrds) out.summary += ", initrd " + f.path + " (" + str(f.size) + " bytes)";
+  out.summary += ", cmdline \"" + out.cmdline + "\"";
+  if (!sel.note.empty()) out.summary += " [" + sel.note + "]";
+  return out;
+}
+
+}  // namespace hvmtool::grub

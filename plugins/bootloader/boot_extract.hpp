@@ -1,0 +1,64 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <hvmtool/config.hpp>
+#include <hvmtool/log.hpp>
+
+namespace hvmtool::grub {
+
+// The plugin's parameters (params: {grub: {...}}), read at load time.
+struct Settings {
+  std::string disk;                       // vdev of the disk to boot from; empty = the first disk
+  std::optional<unsigned> partition;      // partition number; empty = the boot partition
+  std::uint64_t max_kernel_size = 256ull << 20;
+  std::uint64_t max_initrd_size = 1ull << 30;
+  std::filesystem::path tmpdir;           // parent of the scratch folder; empty = $TMPDIR or /run/hvmtool
+};
+
+inline constexpr std::uint64_t kMaxConfigSize = 1 << 20;
+
+// Config files looked for, in this order.
+inline const std::vector<std::string>& config_candidates() {
+  static const std::vector<std::string> c = {"/boot/grub/grub.cfg",        "/grub/grub.cfg",
+                                             "/boot/extlinux/extlinux.conf", "/extlinux.conf",
+                                             "/boot/grub/menu.lst",         "/grub/menu.lst"};
+  return c;
+}
+
+// What was found and where it was put.
+struct Extracted {
+  std::filesystem::path kernel;
+  std::filesystem::path ramdisk;  // empty: the entry has no initrd
+  std::string cmdline;
+  std::string summary;  // one line for the log
+};
+
+// mkdtemp (0700) PARENT/hvmtool-grub-DOMAIN-XXXXXX; throws Error.
+std::filesystem::path make_scratch_dir(const std::filesystem::path& parent, const std::string& domain);
+
+// Where scratch folders go: settings.tmpdir, else $TMPDIR, else /run/hvmtool
+// (created 0700 if missing), else /tmp.
+std::filesystem::path scratch_parent(const Settings& settings);
+
+// Removes a scratch folder and what is in it; never throws.
+void remove_scratch(const std::filesystem::path& dir) noexcept;
+
+// The whole job, blocking: choose the disk, partition, config and entry,
+// then copy the kernel and initrd(s) into the folder `make_scratch()` returns
+// (called only once the files are known to be good). Throws hvmtool::Error
+// (ImageError for what is wrong on the disk, CancelledError when `cancelled`
+// is set between files).
+Extracted extract_boot_files(const std::vector<DiskConfig>& disks, const std::vector<std::string>& bootloader_args,
+                             const std::string& extra_cmdline, const Settings& settings,
+                             const std::atomic<bool>& cancelled,
+                             const std::function<std::filesystem::path()>& make_scratch);
+
+}  // namespace hvmtool::grub

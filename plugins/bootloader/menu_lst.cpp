@@ -1,0 +1,94 @@
+// menu.lst (GRUB legacy): "default N", then entries that each start with
+// "title TEXT" and hold "kernel [--opts] PATH ARGS" and "initrd PATH".
+// A keyword may be followed by spaces or '='. "default saved" means 0.
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+#include "boot_menu.hpp"
+
+namespace hvmtool::grub {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::vector<std::string_view> words(std::string_view s) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+    const std::size_t start = i;
+    while (i < s.size() && !std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+    if (i > start) out.push_back(s.substr(start, i - start));
+  }
+  return out;
+}
+
+}  // namespace
+
+BootMenu parse_menu_lst(std::string_view text) {
+  BootMenu menu;
+  menu.format = "menu.lst";
+  int line_no = 0;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const auto nl = text.find('\n', pos);
+    const std::string_view raw = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    pos = nl == std::string_view::npos ? text.size() : nl + 1;
+    ++line_no;
+    const std::string_view line = trim(raw);
+    if (line.empty() || line.front() == '#') continue;
+    std::size_t k = 0;
+    while (k < line.size() && !std::isspace(static_cast<unsigned char>(line[k])) && line[k] != '=') ++k;
+    std::string kw(line.substr(0, k));
+    std::transform(kw.begin(), kw.end(), kw.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    std::string_view rest = line.substr(k);
+    rest = trim(rest);
+    if (!rest.empty() && rest.front() == '=') rest = trim(rest.substr(1));
+    BootEntry* cur = menu.entries.empty() ? nullptr : &menu.entries.back();
+    if (kw == "title") {
+      BootEntry e;
+      e.title = std::string(rest);
+      e.line = line_no;
+      menu.entries.push_back(std::move(e));
+    } else if (kw == "default") {
+      const auto w = words(rest);
+      if (w.empty()) throw MenuError(line_no, "default without a value");
+      unsigned n = 0;
+      auto [p, ec] = std::from_chars(w[0].data(), w[0].data() + w[0].size(), n);
+      if (w[0] == "saved") {
+        menu.default_entry.clear();
+      } else if (ec != std::errc() || p != w[0].data() + w[0].size()) {
+        throw MenuError(line_no, "default '" + std::string(w[0]) + "' is not an entry number");
+      } else {
+        menu.default_entry = std::string(w[0]);
+      }
+    } else if (kw == "kernel") {
+      if (!cur) continue;
+      const auto w = words(rest);
+      std::size_t i = 0;
+      while (i < w.size() && w[i].starts_with("--")) ++i;
+      if (i >= w.size()) throw MenuError(line_no, "kernel without a path");
+      cur->kernel = strip_device(w[i], line_no);
+      cur->cmdline.clear();
+      for (++i; i < w.size(); ++i) cur->cmdline += (cur->cmdline.empty() ? "" : " ") + std::string(w[i]);
+    } else if (kw == "initrd") {
+      if (!cur) continue;
+      const auto w = words(rest);
+      if (w.empty()) throw MenuError(line_no, "initrd without a path");
+      cur->initrds = {strip_device(w[0], line_no)};
+    } else if (kw == "module" || kw == "chainloader") {
+      // Xen's multiboot layout (kernel /xen.gz + modules) and chainloading
+      // are not Linux entries this bootloader boots.
+      if (cur) cur->kernel.clear();
+    }
+  }
+  return menu;
+}
+
+}  // namespace hvmtool::grub
