@@ -133,6 +133,24 @@ BOOST_AUTO_TEST_CASE(hvmloader_hands_off_to_seabios) {
   BOOST_TEST(con.find("hvm_info: invalid") == std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(legacy_jmp_entry_reaches_hvmloader_without_start_info) {
+  test::TempDir tmp;
+  const fs::path log = tmp.path() / "console.log";
+  const std::string yaml = "platform: kvm\nparams:\n  build_hvm: {entry: legacy-jmp}\ndomain:\n  name: hvm-legacy-" +
+                           std::to_string(::getpid()) + "\n  type: hvm\n  memory: 64M\n  logfile: " + log.string() +
+                           "\n  timeouts: {wait: 20s}\n";
+  test::CommandResult r = hvmtool_run(tmp.write("legacy.yaml", yaml));
+  std::cout << r.out;
+  const std::string con = slurp(log);
+  std::cout << con;
+  BOOST_TEST(con.find("HVM Loader") == 0u);
+  BOOST_TEST(con.find("WARNING: no hvm_start_info (EBX=0x00000000, legacy entry?): continuing without modules") !=
+             std::string::npos);
+  // No modules without a start info: hvmloader says so and powers off.
+  BOOST_TEST(con.find("nothing to boot, powering off") != std::string::npos);
+  BOOST_TEST(r.exit_code == 0);
+}
+
 namespace {
 
 class NullLogger final : public Logger {
