@@ -122,6 +122,12 @@ std::string KvmDomain::state() const {
   return "running";
 }
 
+std::size_t KvmDomain::memslots() {
+  std::lock_guard lk(mu_);
+  if (!started_ || all_parked_locked()) mem_->commit_slots();
+  return mem_->slot_count();
+}
+
 unsigned KvmDomain::live_threads() const {
   std::lock_guard lk(mu_);
   unsigned n = 0;
@@ -165,13 +171,10 @@ void KvmDomain::set_max_memory(std::uint64_t bytes) {
 }
 
 std::size_t KvmDomain::populate_physmap(std::uint64_t first_gpfn, std::size_t nr_extents, unsigned order) {
-  bool quiescent;
-  {
-    std::lock_guard lk(mu_);
-    if (destroyed_) throw PlatformError("kvm: domain '" + name_ + "' is destroyed");
-    quiescent = !started_ || all_parked_locked();
-  }
-  return mem_->populate(first_gpfn, nr_extents, order, quiescent);
+  std::lock_guard lk(mu_);  // keeps unpause() from starting vCPUs meanwhile
+  if (destroyed_) throw PlatformError("kvm: domain '" + name_ + "' is destroyed");
+  const bool running = started_ && !all_parked_locked();
+  return mem_->populate(first_gpfn, nr_extents, order, running);
 }
 
 GuestMapping KvmDomain::map(std::uint64_t gpa, std::size_t len) {
@@ -319,6 +322,7 @@ void KvmDomain::unpause() {
       return;
     }
     ensure_vcpus_locked();
+    mem_->commit_slots();  // all populated RAM is visible before a vCPU runs
     if (!started_) {
       ensure_kick_handler();
       // vCPU threads run with every signal blocked but the kick (and the

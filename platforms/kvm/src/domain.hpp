@@ -77,7 +77,8 @@ class KvmDomain : public std::enable_shared_from_this<KvmDomain> {
   // Diagnostics (tests, logs).
   std::uint64_t unhandled_accesses() const { return unhandled_.load(); }
   std::uint64_t exits() const { return exits_.load(); }
-  std::size_t memslots() const { return mem_->slot_count(); }
+  // Registers pending RAM first when no vCPU runs.
+  std::size_t memslots();
   std::string state() const;
   unsigned live_threads() const;
 

@@ -166,60 +166,52 @@ void GuestMemory::set_slot(std::uint32_t id, std::uint64_t gpa, std::uint64_t si
                 ")");
 }
 
-void GuestMemory::add_slot_locked(std::uint64_t gpa, std::uint64_t len, bool slots_may_move) {
-  std::uint64_t start = gpa, end = gpa + len;
-  std::map<std::uint64_t, Slot>::iterator left = slots_.end(), right = slots_.end();
-  if (slots_may_move) {
-    auto it = slots_.lower_bound(gpa);
-    if (it != slots_.begin()) {
-      auto prev = std::prev(it);
-      if (prev->first + prev->second.size == gpa) left = prev;
-    }
-    auto next = slots_.find(end);
-    if (next != slots_.end()) right = next;
-  }
-  if (left == slots_.end() && right == slots_.end()) {
-    std::uint32_t id = take_slot_id_locked();
-    try {
-      set_slot(id, gpa, len);
-    } catch (...) {
-      free_slot_ids_.push_back(id);
-      throw;
-    }
-    slots_[gpa] = Slot{id, len};
-    return;
-  }
-  // Merge: delete the neighbours, re-add one slot spanning all (KVM cannot
-  // resize a slot in place). Only done while no vCPU runs.
-  std::vector<std::pair<std::uint64_t, Slot>> old;
-  if (left != slots_.end()) {
-    start = left->first;
-    old.emplace_back(*left);
-  }
-  if (right != slots_.end()) {
-    end = right->first + right->second.size;
-    old.emplace_back(*right);
-  }
-  for (auto& [g, s] : old) set_slot(s.id, g, 0);
-  std::uint32_t id = old.front().second.id;
+void GuestMemory::add_slot_locked(std::uint64_t gpa, std::uint64_t len) {
+  std::uint32_t id = take_slot_id_locked();
   try {
-    set_slot(id, start, end - start);
+    set_slot(id, gpa, len);
   } catch (...) {
-    for (auto& [g, s] : old) {
-      try {
-        set_slot(s.id, g, s.size);
-      } catch (...) {
-      }
-    }
+    free_slot_ids_.push_back(id);
     throw;
   }
-  for (auto& [g, s] : old) slots_.erase(g);
-  for (std::size_t i = 1; i < old.size(); ++i) free_slot_ids_.push_back(old[i].second.id);
-  slots_[start] = Slot{id, end - start};
+  slots_[gpa] = Slot{id, len};
+}
+
+void GuestMemory::commit_slots() {
+  std::lock_guard lk(mu_);
+  commit_slots_locked();
+}
+
+void GuestMemory::commit_slots_locked() {
+  if (!uncommitted_) return;
+  // Maximal contiguous runs of populated RAM, in pages.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
+  for (const auto& [first, run] : runs_) {
+    if (!ranges.empty() && ranges.back().second == first)
+      ranges.back().second = first + run.pages;
+    else
+      ranges.emplace_back(first, first + run.pages);
+  }
+  for (const auto& [first, end] : ranges) {
+    const std::uint64_t gpa = first << 12, len = (end - first) << 12;
+    auto it = slots_.find(gpa);
+    if (it != slots_.end() && it->second.size == len) continue;  // already exactly this slot
+    // Slots inside the range (registered earlier, or while vCPUs ran) are
+    // replaced by one: KVM cannot resize a slot in place.
+    std::vector<std::pair<std::uint64_t, Slot>> old;
+    for (auto s = slots_.lower_bound(gpa); s != slots_.end() && s->first < gpa + len; ++s) old.emplace_back(*s);
+    for (const auto& [g, sl] : old) {
+      set_slot(sl.id, g, 0);
+      slots_.erase(g);
+      free_slot_ids_.push_back(sl.id);
+    }
+    add_slot_locked(gpa, len);
+  }
+  uncommitted_ = false;
 }
 
 std::size_t GuestMemory::populate(std::uint64_t first_gpfn, std::size_t nr_extents, unsigned order,
-                                  bool slots_may_move) {
+                                  bool vcpus_running) {
   if (order != 0 && order != 9 && order != 18)
     throw PlatformError("kvm: extent order " + std::to_string(order) + " is not supported (0, 9 or 18)");
   if (nr_extents == 0) return 0;
@@ -270,11 +262,15 @@ std::size_t GuestMemory::populate(std::uint64_t first_gpfn, std::size_t nr_exten
   }
 
   const std::uint64_t len = done * extent_bytes;
-  try {
-    add_slot_locked(gpa, len, slots_may_move);
-  } catch (...) {
-    ::mmap(window_.bytes() + gpa, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
-    throw;
+  if (vcpus_running) {
+    try {
+      add_slot_locked(gpa, len);
+    } catch (...) {
+      ::mmap(window_.bytes() + gpa, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+      throw;
+    }
+  } else {
+    uncommitted_ = true;
   }
   runs_[first_gpfn] = Run{done * extent_pages, kind};
   populated_bytes_ += len;
@@ -319,6 +315,7 @@ void GuestMemory::release() noexcept {
   slots_.clear();
   free_slot_ids_.clear();
   next_slot_id_ = 0;
+  uncommitted_ = false;
   populated_bytes_ = 0;
 }
 

@@ -17,9 +17,11 @@ namespace hvmtool::kvm {
 // every guest-physical address the domain may use: [0, 4 GiB + max memory),
 // rounded up to 1 GiB. populate() maps RAM into it with MAP_FIXED at
 // window + gpa, so host address = window + gpa for all of RAM and map() is a
-// bounds/populated check. Each populated run becomes (part of) a
-// KVM_SET_USER_MEMORY_REGION slot; adjacent runs are merged into one slot
-// while no vCPU runs, to stay well under KVM_CAP_NR_MEMSLOTS.
+// bounds/populated check. Populated RAM reaches KVM as
+// KVM_SET_USER_MEMORY_REGION slots, one per maximal contiguous run, registered
+// lazily by commit_slots() (before vCPUs run: each slot update costs about a
+// millisecond on some hosts, so a builder's many small populate calls must not
+// each cost one). While vCPUs run, populate() registers a slot at once.
 //
 //   order 18 -> MAP_HUGETLB|MAP_HUGE_1GB   (0 extents if the kernel has none)
 //   order  9 -> MAP_HUGETLB|MAP_HUGE_2MB   (0 extents if the kernel has none)
@@ -42,8 +44,13 @@ class GuestMemory {
   void set_max_memory(std::uint64_t bytes);
   std::uint64_t max_memory() const;
 
-  // `slots_may_move`: false while vCPUs run (then no slot is deleted/re-added).
-  std::size_t populate(std::uint64_t first_gpfn, std::size_t nr_extents, unsigned order, bool slots_may_move);
+  // `vcpus_running`: register the new RAM with KVM now, as a slot of its own
+  // (no existing slot is deleted/re-added under a running guest). Otherwise
+  // registration waits for commit_slots().
+  std::size_t populate(std::uint64_t first_gpfn, std::size_t nr_extents, unsigned order, bool vcpus_running);
+  // Registers all populated RAM with KVM, one slot per contiguous run
+  // (merging slots added earlier). Call with no vCPU running.
+  void commit_slots();
   PopulateStats stats() const;
   std::uint64_t populated_bytes() const;
   std::size_t slot_count() const;
@@ -73,7 +80,8 @@ class GuestMemory {
   bool map_huge_locked(std::uint64_t gpa, std::uint64_t len, int huge_flag);
   void map_small_locked(std::uint64_t gpa, std::uint64_t len);
   void restore_guard_locked(std::uint64_t gpa, std::uint64_t len) noexcept;
-  void add_slot_locked(std::uint64_t gpa, std::uint64_t len, bool slots_may_move);
+  void add_slot_locked(std::uint64_t gpa, std::uint64_t len);
+  void commit_slots_locked();
   void set_slot(std::uint32_t id, std::uint64_t gpa, std::uint64_t size);
   std::uint32_t take_slot_id_locked();
 
@@ -86,6 +94,7 @@ class GuestMemory {
   std::map<std::uint64_t, Slot> slots_;  // first gpa -> KVM memslot
   std::vector<std::uint32_t> free_slot_ids_;
   std::uint32_t next_slot_id_ = 0;
+  bool uncommitted_ = false;  // populated RAM not in a slot yet
   std::uint64_t populated_bytes_ = 0;
   PopulateStats stats_;
 };
