@@ -1,0 +1,246 @@
+#include "xen_platform.hpp"
+
+#include <boost/asio/post.hpp>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+#include "hvmtool/error.hpp"
+#include "shutdown.hpp"
+
+namespace hvmtool::xen {
+
+std::uint64_t required_paging_pool_kib(std::uint64_t max_memory_bytes, unsigned max_vcpus) {
+  // 1 MiB per vCPU plus 8 KiB per MiB of RAM (libxl_get_required_shadow_memory).
+  return 4 * (256 * static_cast<std::uint64_t>(max_vcpus) + 2 * (max_memory_bytes >> 20));
+}
+
+xen_domctl_createdomain create_config(const DomainCreateInfo& info) {
+  xen_domctl_createdomain c;
+  std::memset(&c, 0, sizeof c);
+  c.max_vcpus = info.max_vcpus;
+  c.max_evtchn_port = kMaxEvtchnPort;
+  c.max_grant_frames = -1;     // the hypervisor's default (xl.conf unset)
+  c.max_maptrack_frames = -1;  // likewise
+  c.grant_opts = XEN_DOMCTL_GRANT_version(1);
+  static_assert(sizeof c.handle == 16);
+  std::memcpy(c.handle, info.uuid.data(), 16);
+  switch (info.type) {
+    case DomainType::hvm:
+      c.flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap;
+      c.arch.emulation_flags = XEN_X86_EMU_ALL & ~XEN_X86_EMU_VPCI;
+      break;
+    case DomainType::pvh:
+      c.flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap;
+      c.arch.emulation_flags = XEN_X86_EMU_LAPIC;
+      break;
+    case DomainType::pv:
+      c.flags = 0;
+      c.arch.emulation_flags = 0;
+      break;
+  }
+  c.arch.misc_flags = 0;
+  return c;
+}
+
+// ---- EventState
+
+void EventState::deliver(DomainEvent e) {
+  std::lock_guard lock(mu_);
+  if (ended_ || destroyed_) return;
+  ended_ = true;
+  if (handler_)
+    post_locked(std::move(e));
+  else
+    pending_ = std::move(e);
+}
+
+void EventState::post_locked(DomainEvent e) {
+  // The handler is looked up when the posted call runs: one cleared in
+  // between keeps the event for the next handler.
+  boost::asio::post(io_, [w = weak_from_this(), e = std::move(e)] {
+    auto self = w.lock();
+    if (!self) return;
+    DomainEventHandler h;
+    {
+      std::lock_guard lock(self->mu_);
+      if (self->destroyed_) return;
+      if (!self->handler_) {
+        self->pending_ = e;
+        return;
+      }
+      h = self->handler_;
+    }
+    h(e);
+  });
+}
+
+void EventState::set_handler(DomainEventHandler h) {
+  std::lock_guard lock(mu_);
+  handler_ = std::move(h);
+  if (handler_ && pending_) {
+    DomainEvent e = std::move(*pending_);
+    pending_.reset();
+    post_locked(std::move(e));
+  }
+}
+
+void EventState::mark_destroyed() {
+  std::lock_guard lock(mu_);
+  destroyed_ = true;
+  pending_.reset();
+  handler_ = nullptr;
+}
+
+// ---- XenShared
+
+XenShared::XenShared(boost::asio::io_context& io_, Logger& log_, std::shared_ptr<XenApi> api_)
+    : io(io_), log(log_), api(std::move(api_)), store(api, [this](DomainId id) -> std::optional<std::uint32_t> {
+        std::lock_guard lock(mu);
+        auto it = store_ports.find(id);
+        if (it == store_ports.end()) return std::nullopt;
+        return it->second;
+      }) {}
+
+XenShared::~XenShared() { stop_watch(); }
+
+void XenShared::ensure_open() {
+  std::lock_guard lock(mu);
+  if (opened) return;
+  api->open();
+  if (!api->xs_watch("@releaseDomain", kReleaseDomainToken))
+    throw PlatformError(std::string("xen: xs_watch @releaseDomain: ") + std::strerror(errno));
+  const int fd = api->xs_fileno();
+  if (fd < 0) throw PlatformError(std::string("xen: xs_fileno: ") + std::strerror(errno));
+  watch = std::make_unique<boost::asio::posix::stream_descriptor>(io, fd);
+  opened = true;
+  arm();
+}
+
+void XenShared::stop_watch() noexcept {
+  std::unique_ptr<boost::asio::posix::stream_descriptor> w;
+  {
+    std::lock_guard lock(mu);
+    w = std::move(watch);
+  }
+  if (!w) return;
+  boost::system::error_code ec;
+  w->cancel(ec);
+  w->release();  // libxenstore owns the descriptor
+  api->xs_unwatch("@releaseDomain", kReleaseDomainToken);
+}
+
+void XenShared::arm() {
+  if (!watch) return;
+  watch->async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                    [w = weak_from_this()](const boost::system::error_code& ec) {
+                      if (ec) return;
+                      if (auto self = w.lock()) self->on_watch();
+                    });
+}
+
+void XenShared::on_watch() {
+  // One queued event per readable wakeup; the descriptor stays readable while more are queued.
+  auto ev = api->xs_read_watch();
+  (void)ev;  // @releaseDomain says "some domain changed": look at ours
+  poll_domains();
+  std::lock_guard lock(mu);
+  arm();
+}
+
+std::optional<DomInfo> XenShared::info(DomainId id) {
+  std::vector<DomInfo> out;
+  if (api->domain_getinfolist(id, 1, out) < 0) throw PlatformError(std::string("xen: xc_domain_getinfolist: ") + std::strerror(errno));
+  if (out.empty() || out.front().domid != id) return std::nullopt;
+  return out.front();
+}
+
+void XenShared::poll_domains() {
+  std::vector<std::shared_ptr<EventState>> mine;
+  {
+    std::lock_guard lock(mu);
+    for (auto it = live.begin(); it != live.end();) {
+      if (auto s = it->second.lock()) {
+        mine.push_back(std::move(s));
+        ++it;
+      } else {
+        it = live.erase(it);
+      }
+    }
+  }
+  for (auto& s : mine) {
+    try {
+      if (auto e = event_for(info(s->id()))) s->deliver(std::move(*e));
+    } catch (const std::exception& ex) {
+      log.warn(ex.what());
+    }
+  }
+}
+
+void XenShared::forget(DomainId id) {
+  std::lock_guard lock(mu);
+  live.erase(id);
+  store_ports.erase(id);
+}
+
+// ---- XenPlatform
+
+XenPlatform::XenPlatform(boost::asio::io_context& io, Logger& log, std::shared_ptr<XenApi> api)
+    : shared_(std::make_shared<XenShared>(io, log, std::move(api))) {}
+
+XenPlatform::~XenPlatform() { shared_->stop_watch(); }
+
+void XenPlatform::check_available() { shared_->ensure_open(); }
+
+std::unique_ptr<Domain> XenPlatform::create_domain(const DomainCreateInfo& info) {
+  check_available();
+  xen_domctl_createdomain config = create_config(info);
+  std::uint32_t domid = 0;  // 0: the hypervisor picks the id
+  if (shared_->api->domain_create(&domid, &config) < 0)
+    throw PlatformError("xen: xc_domain_create for domain '" + info.name + "': " + std::strerror(errno));
+  // From here the domain exists: the handle's destructor destroys it if init throws.
+  auto d = std::make_unique<XenDomain>(shared_, domid, info);
+  d->init();
+  return d;
+}
+
+std::vector<DomainSummary> XenPlatform::list_domains() {
+  check_available();
+  std::vector<DomInfo> infos;
+  if (shared_->api->domain_getinfolist(0, 1024, infos) < 0)
+    throw PlatformError(std::string("xen: xc_domain_getinfolist: ") + std::strerror(errno));
+  std::vector<DomainSummary> out;
+  for (const auto& i : infos) {
+    DomainSummary s;
+    s.id = i.domid;
+    s.name = shared_->store.read("/local/domain/" + std::to_string(i.domid) + "/name").value_or("");
+    s.memory = i.tot_pages << 12;
+    s.vcpus = i.nr_online_vcpus;
+    s.state = i.dying() ? "dying" : i.shutdown() ? "shutdown" : i.paused() ? "paused" : "running";
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+void XenPlatform::destroy_domain(std::string_view name_or_id) {
+  std::optional<DomainId> id;
+  unsigned v = 0;
+  auto [p, ec] = std::from_chars(name_or_id.data(), name_or_id.data() + name_or_id.size(), v);
+  if (ec == std::errc() && p == name_or_id.data() + name_or_id.size()) {
+    id = v;
+  } else {
+    for (const auto& s : list_domains())
+      if (s.name == name_or_id) id = s.id;
+  }
+  if (!id) throw PlatformError("xen: no domain named or numbered '" + std::string(name_or_id) + "'");
+  if (*id == 0) throw PlatformError("xen: refusing to destroy domain 0");
+  check_available();
+  const std::string dom = "/local/domain/" + std::to_string(*id);
+  const auto vm = shared_->store.read(dom + "/vm");
+  if (shared_->api->domain_destroy(*id) < 0 && errno != ESRCH)
+    throw PlatformError("xen: xc_domain_destroy " + std::to_string(*id) + ": " + std::strerror(errno));
+  shared_->store.remove(dom);
+  if (vm && vm->starts_with("/vm/")) shared_->store.remove(*vm);
+}
+
+}  // namespace hvmtool::xen

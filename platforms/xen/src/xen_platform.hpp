@@ -1,0 +1,147 @@
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+#include "hvmtool/platform.hpp"
+#include "xen_api.hpp"
+#include "xen_store.hpp"
+
+namespace hvmtool::xen {
+
+// libxl's defaults for what xl does not ask for (Xen 4.17).
+inline constexpr std::uint64_t kMaxmemSlackKib = 1024;  // LIBXL_MAXMEM_CONSTANT, added to setmaxmem
+inline constexpr std::uint32_t kMaxEvtchnPort = 1023;   // b_info->event_channels default
+inline constexpr std::uint64_t kTimerModeNoDelay = 1;   // HVMPTM_no_delay_for_missed_ticks
+inline constexpr const char* kReleaseDomainToken = "hvmtool-xen";
+inline constexpr std::size_t kPopulateBatch = 8192;     // extents per XENMEM_populate_physmap call
+
+// libxl_get_required_shadow_memory: the HAP/shadow pool of an HVM/PVH domain, in KiB.
+std::uint64_t required_paging_pool_kib(std::uint64_t max_memory_bytes, unsigned max_vcpus);
+
+// xen_domctl_createdomain as libxl__domain_make fills it for `info`.
+xen_domctl_createdomain create_config(const DomainCreateInfo& info);
+
+// A domain's shutdown delivery: kept until a handler is set, posted to the io_context.
+class EventState : public std::enable_shared_from_this<EventState> {
+ public:
+  EventState(boost::asio::io_context& io, DomainId id) : io_(io), id_(id) {}
+  void deliver(DomainEvent e);
+  void set_handler(DomainEventHandler h);
+  void mark_destroyed();
+  DomainId id() const { return id_; }
+
+ private:
+  void post_locked(DomainEvent e);
+  boost::asio::io_context& io_;
+  DomainId id_;
+  std::mutex mu_;
+  DomainEventHandler handler_;
+  std::optional<DomainEvent> pending_;
+  bool ended_ = false, destroyed_ = false;
+};
+
+// What the platform and its domains share (domains may outlive the platform object).
+struct XenShared : std::enable_shared_from_this<XenShared> {
+  XenShared(boost::asio::io_context& io_, Logger& log_, std::shared_ptr<XenApi> api_);
+  ~XenShared();
+
+  boost::asio::io_context& io;
+  Logger& log;
+  std::shared_ptr<XenApi> api;
+  XenStore store;
+
+  std::mutex mu;
+  bool opened = false;
+  std::map<DomainId, std::weak_ptr<EventState>> live;
+  std::map<DomainId, std::uint32_t> store_ports;
+  std::unique_ptr<boost::asio::posix::stream_descriptor> watch;
+
+  void ensure_open();  // api->open(), then the @releaseDomain watch
+  void stop_watch() noexcept;
+  void arm();
+  void on_watch();
+  // Looks at every live domain of ours and delivers the shutdowns (on the io_context).
+  void poll_domains();
+  std::optional<DomInfo> info(DomainId id);
+  void forget(DomainId id);
+};
+
+class XenPlatform final : public Platform {
+ public:
+  XenPlatform(boost::asio::io_context& io, Logger& log, std::shared_ptr<XenApi> api);
+  ~XenPlatform() override;
+
+  std::string_view name() const override { return "xen"; }
+  void check_available() override;
+  std::unique_ptr<Domain> create_domain(const DomainCreateInfo& info) override;
+  Store& store() override { return shared_->store; }
+  std::vector<DomainSummary> list_domains() override;
+  void destroy_domain(std::string_view name_or_id) override;
+
+  XenStore& xen_store() { return shared_->store; }
+  const std::shared_ptr<XenShared>& shared() const { return shared_; }
+
+ private:
+  std::shared_ptr<XenShared> shared_;
+};
+
+class XenDomain final : public Domain {
+ public:
+  XenDomain(std::shared_ptr<XenShared> shared, DomainId id, const DomainCreateInfo& info);
+  ~XenDomain() override;
+
+  // The rest of create_domain: event channels, per-type settings, store ports.
+  void init();
+
+  DomainId id() const override { return id_; }
+  const std::string& name() const override { return name_; }
+  void set_max_vcpus(unsigned count) override;
+  void set_max_memory(std::uint64_t bytes) override;
+  std::size_t populate_physmap(std::uint64_t first_gpfn, std::size_t nr_extents, unsigned extent_order) override;
+  PopulateStats populate_stats() const override;
+  GuestMapping map(std::uint64_t gpa, std::size_t len) override;
+  void set_hvm_param(std::uint32_t index, std::uint64_t value) override;
+  std::uint64_t hvm_param(std::uint32_t index) const override;
+  void set_vcpu_context(unsigned vcpu, const VcpuContext& context) override;
+  void pause() override;
+  void unpause() override;
+  void destroy() noexcept override;
+  void set_event_handler(DomainEventHandler handler) override;
+
+  // Beyond the interface.
+  DomainType type() const { return type_; }
+  const std::string& uuid() const { return uuid_; }
+  std::uint32_t store_port() const { return store_port_; }
+  std::uint32_t console_port() const { return console_port_; }
+  // xc_domain_set_pod_target: with `target` below the populated size the
+  // rest is populate-on-demand (libxl does this when memory < maxmem).
+  void set_memory_target(std::uint64_t target_bytes);
+
+ private:
+  [[noreturn]] void fail(const std::string& what, int err) const;
+  std::shared_ptr<XenShared> shared_;
+  XenApi& api_;
+  DomainId id_;
+  std::string name_;
+  DomainType type_;
+  std::string uuid_;
+  std::uint64_t max_memory_;
+  unsigned max_vcpus_;
+  std::uint32_t store_port_ = 0, console_port_ = 0;
+  std::uint32_t store_domid_ = 0, console_domid_ = 0;
+  std::shared_ptr<EventState> events_;
+  std::atomic<bool> destroyed_{false};
+  mutable std::mutex mu_;
+  PopulateStats stats_;
+  std::map<std::uint32_t, std::uint64_t> pv_params_;  // PV domains have no HVM params: kept here
+};
+
+}  // namespace hvmtool::xen

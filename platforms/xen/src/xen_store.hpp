@@ -1,0 +1,38 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "hvmtool/store.hpp"
+#include "xen_api.hpp"
+
+namespace hvmtool::xen {
+
+// The Store interface on xenstored through libxenstore (xs_transaction_start
+// / xs_transaction_end with EAGAIN retry, xs_write, xs_set_permissions, ...).
+class XenStore final : public Store {
+ public:
+  // `store_port_of` gives the store event channel the platform allocated for
+  // a domain; introduce_domain uses it when called with port 0 (the core
+  // build_post stage passes 0 when no stage left a "store.port" note).
+  XenStore(std::shared_ptr<XenApi> api, std::function<std::optional<std::uint32_t>(DomainId)> store_port_of = {});
+
+  void transact(const std::function<void(StoreTransaction&)>& body) override;
+  std::optional<std::string> read(std::string_view path) override;
+  std::vector<std::string> list(std::string_view path) override;
+  void remove(std::string_view path) override;
+  void introduce_domain(DomainId domid, std::uint64_t store_mfn, std::uint32_t store_port) override;
+
+  // Outside any transaction.
+  void write(std::string_view path, std::string_view value);
+  void set_permissions(std::string_view path, const std::vector<StorePermission>& perms);
+
+  static constexpr int kMaxAttempts = 64;
+
+ private:
+  std::shared_ptr<XenApi> api_;
+  std::function<std::optional<std::uint32_t>(DomainId)> store_port_of_;
+};
+
+}  // namespace hvmtool::xen
