@@ -76,7 +76,7 @@ if ((${#missing[@]})); then
   printf 'error: library not found: %s\n' "${missing[@]}" >&2
   exit 1
 fi
-gcc_s=$(ldconfig -p 2>/dev/null | awk '/libgcc_s.so.1 .*x86-64/ {print $NF; exit}')
+gcc_s=$(ldconfig -p 2>/dev/null | awk '/libgcc_s.so.1 .*x86-64/ && !p {p = $NF} END {print p}')
 seen[${gcc_s:-/lib/x86_64-linux-gnu/libgcc_s.so.1}]=1
 for lib in "${!seen[@]}"; do
   if [[ $lib == */ld-linux-x86-64.so.2 ]]; then

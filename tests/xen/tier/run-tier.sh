@@ -25,6 +25,8 @@ smp=${HVMTOOL_XEN_SMP:-1}
 out="$build/xen-tier"
 mkdir -p "$cache" "$out"
 
+trap 'echo "XENTIER: FAIL run-tier.sh: command failed at line $LINENO"; echo "0 passed, 1 failed"; exit 1' ERR
+
 skip() {
   echo "XENTIER: SKIP $*"
   echo "0 passed, 0 failed, 1 skipped"
@@ -101,7 +103,7 @@ echo "boot ended after $(elapsed) s; serial log: $serial; QEMU peak RSS ${peak_r
 # --- results -----------------------------------------------------------------
 tr -d '\r' <"$serial" >"$out/serial.txt"
 grep -a 'XENTIER: \|^  [a-z0-9-]*[.:]' "$out/serial.txt" | grep -av 'XENTIER: DONE' || true
-grep -a '(d[0-9]*) .*\(HVM Loader\|E820 table\)' "$out/serial.txt" | head -n 4 | sed 's/^/serial: /' || true
+grep -a '^(d[0-9]*) .*\(HVM Loader\|E820 table\)' "$out/serial.txt" | head -n 4 | sed 's/^/serial: /' || true
 
 passed=$(grep -ac '^XENTIER: PASS ' "$out/serial.txt" || true)
 failed=$(grep -ac '^XENTIER: FAIL ' "$out/serial.txt" || true)
@@ -118,11 +120,12 @@ fi
 # The host's own check of the HVM result: Xen printed hvmloader's port 0xE9
 # lines as (dN) on its console, which is this serial log.
 if grep -aq '^XENTIER: PASS hvm-hvmtool' "$out/serial.txt"; then
-  if grep -aq '(d[0-9]*) .*HVM Loader' "$out/serial.txt" && grep -aq '(d[0-9]*) .*E820 table' "$out/serial.txt"; then
-    echo "XENTIER: PASS serial-hvmloader (dN) HVM Loader and E820 table in the serial log"
+  d=$(sed -n 's/^XENTIER: INFO hvm-hvmtool domid \([0-9]*\).*/\1/p' "$out/serial.txt" | head -n 1)
+  if [[ -n $d ]] && grep -aq "^(d$d) HVM Loader" "$out/serial.txt" && grep -aq "^(d$d) .*E820 table" "$out/serial.txt"; then
+    echo "XENTIER: PASS serial-hvmloader (d$d) HVM Loader and E820 table in the serial log"
     passed=$((passed + 1))
   else
-    echo "XENTIER: FAIL serial-hvmloader hvmloader's banner/E820 missing from the serial log"
+    echo "XENTIER: FAIL serial-hvmloader hvmloader's banner/E820 for domain ${d:-?} missing from the serial log"
     failed=$((failed + 1))
   fi
 fi
