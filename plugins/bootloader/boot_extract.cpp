@@ -51,13 +51,13 @@ BootMenu parse(const std::string& config_path, std::string_view text) {
 // tried.
 ExtFilesystem::File boot_file(ExtFilesystem& efs, std::string_view what, const std::string& path,
                               const std::string& base, const std::string& config_path) {
-  if (efs.kind(path, base) == ExtFilesystem::Kind::missing && path.starts_with("/")) {
+  if (efs.kind(what, path, base) == ExtFilesystem::Kind::missing && path.starts_with("/")) {
     std::string alt;
     if (config_path.starts_with("/boot/") && !path.starts_with("/boot/"))
       alt = "/boot" + path;
     else if (!config_path.starts_with("/boot/") && path.starts_with("/boot/"))
       alt = path.substr(5);
-    if (!alt.empty() && efs.kind(alt) != ExtFilesystem::Kind::missing) return efs.regular_file(what, alt);
+    if (!alt.empty() && efs.kind(what, alt) != ExtFilesystem::Kind::missing) return efs.regular_file(what, alt);
   }
   return efs.regular_file(what, path, base);
 }
@@ -139,7 +139,7 @@ Extracted extract_boot_files(const std::vector<DiskConfig>& disks, const std::ve
 
   std::string config_path;
   for (const std::string& c : config_candidates()) {
-    const auto kind = efs.kind(c);
+    const auto kind = efs.kind("config", c);
     if (kind == ExtFilesystem::Kind::missing) continue;
     if (kind != ExtFilesystem::Kind::file) efs.fail("config " + squote(c) + " is not a regular file");
     config_path = c;

@@ -26,6 +26,24 @@ const BootEntry* find_step(const std::vector<BootEntry>& list, std::string_view 
   return nullptr;
 }
 
+const BootEntry* find_nested(const std::vector<BootEntry>& list, std::string_view name, std::string& path) {
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string here = path + (path.empty() ? "" : ">") + std::to_string(i);
+    if (!list[i].submenu && (list[i].title == name || (!list[i].id.empty() && list[i].id == name))) {
+      path = here;
+      return &list[i];
+    }
+    if (list[i].submenu) {
+      std::string sub = here;
+      if (const BootEntry* e = find_nested(list[i].children, name, sub)) {
+        path = sub;
+        return e;
+      }
+    }
+  }
+  return nullptr;
+}
+
 // Follows "A>B>C" through submenus; a submenu itself means its first entry.
 const BootEntry* find(const BootMenu& menu, std::string_view selector, std::string& label) {
   const std::vector<BootEntry>* list = &menu.entries;
@@ -43,16 +61,25 @@ const BootEntry* find(const BootMenu& menu, std::string_view selector, std::stri
       const std::string_view step =
           selector.substr(start, gt == std::string_view::npos ? std::string_view::npos : gt - start);
       if (found) {
-        if (!found->submenu) return nullptr;
+        if (!found->submenu) {
+          found = nullptr;
+          break;
+        }
         list = &found->children;
       }
       found = find_step(*list, step, index);
-      if (!found) return nullptr;
+      if (!found) break;
       path += (path.empty() ? "" : ">") + std::to_string(index);
       if (gt == std::string_view::npos) break;
       start = gt + 1;
     }
   }
+  // A title or id alone may name an entry inside a submenu.
+  if (!found && selector.find('>') == std::string_view::npos) {
+    path.clear();
+    found = find_nested(menu.entries, selector, path);
+  }
+  if (!found) return nullptr;
   while (found->submenu) {
     if (found->children.empty()) return nullptr;
     found = &found->children.front();

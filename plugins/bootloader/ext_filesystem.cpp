@@ -174,8 +174,8 @@ std::optional<ExtFilesystem::Resolved> ExtFilesystem::resolve(std::string_view w
   return r;
 }
 
-ExtFilesystem::Kind ExtFilesystem::kind(std::string_view path, std::string_view base) {
-  auto r = resolve("path", path, base);
+ExtFilesystem::Kind ExtFilesystem::kind(std::string_view what, std::string_view path, std::string_view base) {
+  auto r = resolve(what, path, base);
   if (!r) return Kind::missing;
   if (LINUX_S_ISREG(r->inode.i_mode)) return Kind::file;
   if (LINUX_S_ISDIR(r->inode.i_mode)) return Kind::directory;

@@ -40,7 +40,7 @@ class ExtFilesystem {
   // What `path` (absolute, or relative to the directory `base`) names.
   // Throws for a symlink loop, a path that escapes the root, or a corrupt
   // filesystem; a missing component is Kind::missing.
-  Kind kind(std::string_view path, std::string_view base = "/");
+  Kind kind(std::string_view what, std::string_view path, std::string_view base = "/");
 
   // `path` as a regular file. `what` ("kernel", "initrd", "config") goes into
   // the messages: "WHERE: kernel '/boot/x': not found".
