@@ -31,8 +31,8 @@ PvhImage parse_pvh(std::span<const std::byte> bytes, const std::string& file, st
   if (!note)
     image_fail(file, 0,
                "no PVH entry note (Xen note type " + std::to_string(XEN_ELFNOTE_PHYS32_ENTRY) +
-                   ", XEN_ELFNOTE_PHYS32_ENTRY) in " + std::to_string(img.elf.notes.size()) +
-                   " notes of its PT_NOTE segments or SHT_NOTE sections");
+                   ", XEN_ELFNOTE_PHYS32_ENTRY) among the " + std::to_string(img.elf.notes.size()) +
+                   " note(s) of its PT_NOTE segments and SHT_NOTE sections");
   const std::uint64_t entry = common::note_numeric(bytes, file, *note);
   if (entry >= k4G) image_fail(file, note->desc_offset, "PVH entry " + hex(entry) + " is above 4 GiB");
   bool inside = false;

@@ -1,0 +1,639 @@
+// The direct-boot builder (build_pv) on the recording platform: guest memory
+// after the build stage for a bzImage (zero page, E820, command line,
+// ramdisk, page tables, GDT, long-mode vCPU) and for a PVH ELF
+// (hvm_start_info, memmap, modlist, segments, flat 32-bit vCPU), extent
+// counts with fallback, and malformed images rejected with exact messages
+// while the domain is rolled back.
+#define BOOST_TEST_MODULE build_pv
+#define BOOST_TEST_NO_MAIN
+#include <boost/test/unit_test.hpp>
+
+#include <asm/bootparam.h>
+#include <elf.h>
+#include <stdint.h>
+
+#include <xen/xen.h>
+
+#include <xen/arch-x86/hvm/start_info.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+
+#include "plugin/plugin_loader.hpp"
+#include "runner/domain_run.hpp"
+#include "support/recording_platform.hpp"
+#include "support/test_env.hpp"
+
+using namespace hvmtool;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+class NullLogger final : public Logger {
+ public:
+  void log(LogLevel, std::string_view) override {}
+  bool enabled(LogLevel) const override { return false; }
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+std::string hex(std::uint64_t v) {
+  char b[24];
+  std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
+  return b;
+}
+
+template <typename T>
+T at(const std::string& f, std::size_t off) {
+  T t;
+  std::memcpy(&t, f.data() + off, sizeof t);
+  return t;
+}
+template <typename T>
+void put(std::string& f, std::size_t off, T v) {
+  std::memcpy(f.data() + off, &v, sizeof v);
+}
+
+constexpr std::uint64_t k4G = 1ull << 32;
+
+// The platform a xen host would be, for the "type pv belongs to xen" check:
+// a recording platform that calls itself xen.
+class XenNamedPlatform final : public Platform {
+ public:
+  XenNamedPlatform(boost::asio::io_context& io, std::shared_ptr<test::CallLog> log) : inner_(io, std::move(log)) {}
+  std::string_view name() const override { return "xen"; }
+  void check_available() override { inner_.check_available(); }
+  std::unique_ptr<Domain> create_domain(const DomainCreateInfo& info) override { return inner_.create_domain(info); }
+  Store& store() override { return inner_.store(); }
+  std::vector<DomainSummary> list_domains() override { return {}; }
+  void destroy_domain(std::string_view n) override { inner_.destroy_domain(n); }
+
+ private:
+  test::RecordingPlatform inner_;
+};
+
+// Runs only the build stage on a fresh recording domain and keeps the domain.
+struct Build {
+  boost::asio::io_context io;
+  boost::asio::thread_pool workers{1};
+  std::shared_ptr<test::CallLog> calls = std::make_shared<test::CallLog>();
+  std::shared_ptr<Platform> platform;
+  PluginLoader loader{{test::build_dir() / "plugins"}};
+  NullLogger log;
+  DomainConfig config;
+  std::unique_ptr<StageContext> ctx;
+  std::exception_ptr error;
+
+  Build(DomainConfig c, test::RecordingOptions o = {}, std::string entry = "auto", bool xen = false)
+      : config(std::move(c)) {
+    if (xen)
+      platform = std::make_shared<XenNamedPlatform>(io, calls);
+    else
+      platform = std::make_shared<test::RecordingPlatform>(io, calls, o);
+    std::map<std::string, ParamValue> values{{"entry", ParamValue{entry, {}}}};
+    auto stage = loader.create_stage("build_pv", StageSlot::build, PluginParams("build_pv", values));
+    ctx = std::make_unique<StageContext>(config, *platform, nullptr, log, io, workers, ConsoleSink{});
+    DomainCreateInfo info;
+    info.name = config.name;
+    info.max_vcpus = config.vcpus;
+    info.max_memory = config.memory;
+    ctx->domain = platform->create_domain(info);
+    bool finished = false;
+    auto guard = boost::asio::make_work_guard(io);
+    try {
+      stage->async_run(*ctx, [&](std::exception_ptr e) {
+        error = e;
+        finished = true;
+      });
+    } catch (...) {
+      error = std::current_exception();
+      finished = true;
+    }
+    while (!finished && io.run_one_for(60s)) {
+    }
+    BOOST_REQUIRE(finished);
+  }
+  ~Build() { workers.join(); }
+
+  test::RecordingDomain& dom() { return dynamic_cast<test::RecordingDomain&>(*ctx->domain); }
+  std::string mem(std::uint64_t gpa, std::size_t len) {
+    GuestMapping m = dom().map(gpa, len);
+    return std::string(reinterpret_cast<const char*>(m.data()), len);
+  }
+  template <typename T>
+  T read(std::uint64_t gpa) {
+    T t;
+    std::memcpy(&t, mem(gpa, sizeof t).data(), sizeof t);
+    return t;
+  }
+  std::string cstr(std::uint64_t gpa) { return std::string(mem(gpa, 256).c_str()); }
+  std::uint64_t note(const std::string& key) { return std::stoull(ctx->notes.at("build_pv." + key), nullptr, 0); }
+  void rethrow() {
+    if (error) std::rethrow_exception(error);
+  }
+  std::string message() {
+    try {
+      rethrow();
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+    return "(no error)";
+  }
+};
+
+DomainConfig domain(DomainType type, std::uint64_t memory, const fs::path& kernel) {
+  DomainConfig c;
+  c.name = "t";
+  c.type = type;
+  c.memory = memory;
+  c.kernel = kernel;
+  return c;
+}
+
+std::string pattern(std::size_t n, unsigned seed) {
+  std::string s;
+  for (std::size_t i = 0; i < n; ++i) s.push_back(static_cast<char>((i * seed + i / 253) & 0xff));
+  return s;
+}
+
+// Every page of [start, end) populated.
+bool all_populated(Build& b, std::uint64_t start, std::uint64_t end) {
+  for (std::uint64_t pfn = start >> 12; pfn < end >> 12; ++pfn)
+    if (!b.dom().populated(pfn)) return false;
+  return true;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(bzimage_zero_page_page_tables_gdt_and_long_mode_entry) {
+  test::TempDir tmp;
+  const std::string kernel = slurp(TEST_BZIMAGE);
+  const std::string ramdisk = pattern(70001, 7);
+  DomainConfig c = domain(DomainType::pv, 128ull << 20, TEST_BZIMAGE);
+  c.ramdisk = tmp.write("initrd.img", ramdisk);
+  c.cmdline = "console=ttyS0 root=/dev/ram0 marker=42";
+  Build b(c);
+  b.rethrow();
+  BOOST_TEST(b.ctx->notes.at("build_pv.mode") == "linux64");
+
+  // Zero page: the image's setup header, then what the loader fills in.
+  BOOST_TEST(b.note("zero_page") == 0x7000u);
+  const boot_params bp = b.read<boot_params>(0x7000);
+  BOOST_TEST(bp.hdr.header == 0x53726448u);  // "HdrS"
+  BOOST_TEST(bp.hdr.boot_flag == 0xAA55u);
+  BOOST_TEST(bp.hdr.version == at<std::uint16_t>(kernel, 0x206));
+  BOOST_TEST(bp.hdr.syssize == at<std::uint32_t>(kernel, 0x1f4));
+  BOOST_TEST(bp.hdr.type_of_loader == 0xffu);
+  BOOST_TEST(bp.hdr.cmd_line_ptr == 0x20000u);
+  BOOST_TEST(bp.ext_cmd_line_ptr == 0u);
+  BOOST_TEST(b.cstr(0x20000) == c.cmdline);
+  BOOST_TEST(b.note("cmdline") == 0x20000u);
+
+  // E820: RAM below 640 KiB, RAM from 1 MiB to the end; 0xA0000-0xFFFFF out.
+  BOOST_REQUIRE(bp.e820_entries == 2u);
+  BOOST_TEST(bp.e820_table[0].addr == 0u);
+  BOOST_TEST(bp.e820_table[0].size == 0xA0000u);
+  BOOST_TEST(bp.e820_table[0].type == 1u);
+  BOOST_TEST(bp.e820_table[1].addr == 0x100000u);
+  BOOST_TEST(bp.e820_table[1].size == (128ull << 20) - 0x100000);
+  BOOST_TEST(bp.e820_table[1].type == 1u);
+
+  // Ramdisk: page aligned, as high as RAM and initrd_addr_max allow, intact.
+  const std::uint64_t rd = bp.hdr.ramdisk_image;
+  BOOST_TEST(bp.hdr.ramdisk_size == ramdisk.size());
+  BOOST_TEST(bp.ext_ramdisk_image == 0u);
+  BOOST_TEST(rd % 4096 == 0u);
+  BOOST_TEST(rd + ramdisk.size() <= (128ull << 20));
+  BOOST_TEST(rd + ramdisk.size() > (128ull << 20) - 4096);
+  BOOST_TEST(rd + ramdisk.size() <= std::uint64_t(bp.hdr.initrd_addr_max) + 1);
+  BOOST_TEST(b.note("ramdisk") == rd);
+  BOOST_TEST(b.note("ramdisk_size") == ramdisk.size());
+  BOOST_TEST((b.mem(rd, ramdisk.size()) == ramdisk));
+
+  // The protected-mode kernel at 1 MiB, the rest of init_size zeroed.
+  const std::size_t setup = (std::size_t(at<std::uint8_t>(kernel, 0x1f1)) + 1) * 512;
+  const std::size_t sys = std::size_t(at<std::uint32_t>(kernel, 0x1f4)) * 16;
+  BOOST_TEST((b.mem(0x100000, sys) == kernel.substr(setup, sys)));
+  BOOST_TEST(rd >= 0x100000 + std::max<std::uint64_t>(sys, at<std::uint32_t>(kernel, 0x260)));
+
+  // Identity page tables, 4 GiB of 2 MiB pages.
+  BOOST_TEST(b.note("page_tables") == 0x9000u);
+  BOOST_TEST(b.read<std::uint64_t>(0x9000) == (0xA000u | 3));
+  for (unsigned i = 0; i < 4; ++i) BOOST_TEST(b.read<std::uint64_t>(0xA000 + 8 * i) == ((0xB000u + 0x1000 * i) | 3));
+  BOOST_TEST(b.read<std::uint64_t>(0xA000 + 8 * 4) == 0u);
+  bool pd_ok = true;
+  for (std::uint64_t j = 0; j < 2048; ++j)
+    if (b.read<std::uint64_t>(0xB000 + 8 * j) != ((j << 21) | 0x83)) pd_ok = false;
+  BOOST_TEST(pd_ok);
+
+  // GDT: 64-bit code at 0x10, flat data at 0x18.
+  BOOST_TEST(b.read<std::uint64_t>(0x510) == 0x00af9b000000ffffull);
+  BOOST_TEST(b.read<std::uint64_t>(0x518) == 0x00cf93000000ffffull);
+
+  // vCPU 0: long mode at startup_64 (load address + 0x200), RSI = zero page.
+  const VcpuContext& v = b.dom().vcpu_contexts().at(0);
+  BOOST_TEST(v.rip == 0x100200u);
+  BOOST_TEST(b.note("entry") == 0x100200u);
+  BOOST_TEST(v.rsi == 0x7000u);
+  BOOST_TEST(v.cr3 == 0x9000u);
+  BOOST_TEST((v.cr0 & VcpuContext::kCr0Pg) != 0u);
+  BOOST_TEST((v.cr0 & VcpuContext::kCr0Pe) != 0u);
+  BOOST_TEST((v.cr4 & VcpuContext::kCr4Pae) != 0u);
+  BOOST_TEST(v.efer == (VcpuContext::kEferLme | VcpuContext::kEferLma));
+  BOOST_TEST(v.cs.selector == 0x10u);
+  BOOST_TEST(v.cs.l == 1u);
+  BOOST_TEST(v.cs.db == 0u);
+  BOOST_TEST(v.ds.selector == 0x18u);
+  BOOST_TEST(v.ss.selector == 0x18u);
+  BOOST_TEST(v.gdt.base == 0x500u);
+  BOOST_TEST(v.gdt.limit == 31u);
+  BOOST_TEST((v.rflags & 0x200) == 0u);  // interrupts off
+
+  // All RAM populated (the legacy area too), 2 MiB extents where granted.
+  BOOST_TEST(all_populated(b, 0, 128ull << 20));
+  BOOST_TEST(b.note("extents_2m") == 64u);
+  BOOST_TEST(b.note("pages_4k") == 0u);
+  BOOST_TEST(b.calls->index_of("unpause") == -1);
+}
+
+BOOST_AUTO_TEST_CASE(pvh_start_info_memmap_modlist_and_segments) {
+  test::TempDir tmp;
+  const std::string elf = slurp(TEST_PVHKERNEL);
+  const std::string ramdisk = pattern(12345, 13);
+  DomainConfig c = domain(DomainType::pvh, 64ull << 20, TEST_PVHKERNEL);
+  c.ramdisk = tmp.write("initrd.img", ramdisk);
+  c.cmdline = "console=ttyS0 pvh=yes";
+  Build b(c);
+  b.rethrow();
+  BOOST_TEST(b.ctx->notes.at("build_pv.mode") == "pvh");
+
+  // vCPU 0: flat 32-bit at the note's entry, EBX = start info.
+  const auto eh = at<Elf32_Ehdr>(elf, 0);
+  const VcpuContext& v = b.dom().vcpu_contexts().at(0);
+  BOOST_TEST(v.rip == eh.e_entry);  // pvh_start is also the ELF entry
+  BOOST_TEST(v.rbx == 0x6000u);
+  BOOST_TEST(v.cr0 == (VcpuContext::kCr0Pe | VcpuContext::kCr0Et));
+  BOOST_TEST(v.cs.db == 1u);
+  BOOST_TEST(v.cs.l == 0u);
+  BOOST_TEST(v.efer == 0u);
+
+  const hvm_start_info si = b.read<hvm_start_info>(0x6000);
+  BOOST_TEST(si.magic == XEN_HVM_START_MAGIC_VALUE);
+  BOOST_TEST(si.version == 1u);
+  BOOST_TEST(b.cstr(si.cmdline_paddr) == c.cmdline);
+  BOOST_REQUIRE(si.nr_modules == 1u);
+  const hvm_modlist_entry m = b.read<hvm_modlist_entry>(si.modlist_paddr);
+  BOOST_TEST(m.size == ramdisk.size());
+  BOOST_TEST(m.paddr % 4096 == 0u);
+  BOOST_TEST(m.paddr + m.size <= (64ull << 20));
+  BOOST_TEST((b.mem(m.paddr, m.size) == ramdisk));
+  BOOST_REQUIRE(si.memmap_entries == 2u);
+  const auto e0 = b.read<hvm_memmap_table_entry>(si.memmap_paddr);
+  const auto e1 = b.read<hvm_memmap_table_entry>(si.memmap_paddr + sizeof e0);
+  BOOST_TEST((e0.addr == 0 && e0.size == 0xA0000 && e0.type == XEN_HVM_MEMMAP_TYPE_RAM));
+  BOOST_TEST((e1.addr == 0x100000 && e1.size == (64ull << 20) - 0x100000 && e1.type == XEN_HVM_MEMMAP_TYPE_RAM));
+  // The start info page does not overlap what it points at.
+  BOOST_TEST(si.memmap_paddr >= 0x6000 + sizeof si);
+
+  // PT_LOAD segments at their physical addresses, bss zeroed.
+  unsigned loads = 0;
+  for (unsigned i = 0; i < eh.e_phnum; ++i) {
+    const auto ph = at<Elf32_Phdr>(elf, eh.e_phoff + i * sizeof(Elf32_Phdr));
+    if (ph.p_type != PT_LOAD) continue;
+    ++loads;
+    BOOST_TEST((b.mem(ph.p_paddr, ph.p_filesz) == elf.substr(ph.p_offset, ph.p_filesz)));
+    BOOST_TEST((b.mem(ph.p_paddr + ph.p_filesz, ph.p_memsz - ph.p_filesz) == std::string(ph.p_memsz - ph.p_filesz, '\0')));
+    BOOST_TEST(m.paddr >= ph.p_paddr + ph.p_memsz);
+  }
+  BOOST_TEST(loads >= 1u);
+  BOOST_TEST(all_populated(b, 0, 64ull << 20));
+}
+
+BOOST_AUTO_TEST_CASE(pvh_note_found_through_sections_without_pt_note) {
+  test::TempDir tmp;
+  std::string elf = slurp(TEST_PVHKERNEL);
+  const auto eh = at<Elf32_Ehdr>(elf, 0);
+  for (unsigned i = 0; i < eh.e_phnum; ++i) {
+    const std::size_t o = eh.e_phoff + i * sizeof(Elf32_Phdr);
+    if (at<Elf32_Phdr>(elf, o).p_type == PT_NOTE) put<Elf32_Word>(elf, o + offsetof(Elf32_Phdr, p_type), PT_NULL);
+  }
+  Build b(domain(DomainType::pvh, 16ull << 20, tmp.write("k.elf", elf)));
+  b.rethrow();
+  BOOST_TEST(b.dom().vcpu_contexts().at(0).rip == eh.e_entry);
+}
+
+BOOST_AUTO_TEST_CASE(memory_above_4g_and_extent_fallback) {
+  // 5 GiB: low RAM to 4 GiB - mmio_hole (default 256 MiB), the rest above 4 GiB.
+  DomainConfig c = domain(DomainType::pv, 5ull << 30, TEST_BZIMAGE);
+  {
+    Build b(c);
+    b.rethrow();
+    const boot_params bp = b.read<boot_params>(0x7000);
+    BOOST_REQUIRE(bp.e820_entries == 3u);
+    BOOST_TEST(bp.e820_table[1].size == 0xF0000000ull - 0x100000);
+    BOOST_TEST(bp.e820_table[2].addr == k4G);
+    BOOST_TEST(bp.e820_table[2].size == (5ull << 30) - 0xF0000000ull);
+    // [0, 3.75G): 3 x 1G + 384 x 2M; [4G, 5.25G): 1 x 1G + 128 x 2M.
+    BOOST_TEST(b.note("extents_1g") == 4u);
+    BOOST_TEST(b.note("extents_2m") == 512u);
+    BOOST_TEST(b.note("pages_4k") == 0u);
+    BOOST_TEST(b.dom().populate_stats().extents_1g == 4u);
+    BOOST_TEST(!b.dom().populated(0xF0000));  // the MMIO hole stays empty
+  }
+  {
+    test::RecordingOptions o;
+    o.max_order = 9;  // no 1 GiB pages: 2 MiB everywhere
+    Build b(c, o);
+    b.rethrow();
+    BOOST_TEST(b.note("extents_1g") == 0u);
+    BOOST_TEST(b.note("extents_2m") == 2560u);
+  }
+  {
+    test::RecordingOptions o;
+    o.max_order = 0;  // no huge pages at all
+    c.memory = 64ull << 20;
+    Build b(c, o);
+    b.rethrow();
+    BOOST_TEST(b.note("extents_2m") == 0u);
+    BOOST_TEST(b.note("pages_4k") == 16384u);
+    BOOST_TEST(b.dom().populate_stats().pages_4k == 16384u);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(entry_choice_and_platform_checks) {
+  // entry: pvh forces the PVH path on a pv domain; a bzImage then is no ELF.
+  {
+    Build b(domain(DomainType::pv, 16ull << 20, TEST_PVHKERNEL), {}, "pvh");
+    b.rethrow();
+    BOOST_TEST(b.ctx->notes.at("build_pv.mode") == "pvh");
+  }
+  {
+    Build b(domain(DomainType::pvh, 16ull << 20, TEST_BZIMAGE), {}, "linux64");
+    b.rethrow();
+    BOOST_TEST(b.ctx->notes.at("build_pv.mode") == "linux64");
+  }
+  {
+    Build b(domain(DomainType::pvh, 16ull << 20, TEST_BZIMAGE));
+    BOOST_TEST(b.message() == std::string(TEST_BZIMAGE) + ": offset 0x0: not an ELF file (bad magic)");
+  }
+  // Classic PV on xen is the xen platform's builder.
+  {
+    Build b(domain(DomainType::pv, 16ull << 20, TEST_BZIMAGE), {}, "auto", true);
+    BOOST_TEST(b.message() ==
+               "build_pv: domain 't' is type pv on xen: a classic PV kernel is built by the xen platform's PV "
+               "builder, not build_pv (set stages.build to it, or use type: pvh)");
+    BOOST_TEST(b.calls->index_of("populate_physmap") == -1);
+  }
+  // Command line longer than the kernel's cmdline_size (2047 for the test kernel).
+  {
+    DomainConfig c = domain(DomainType::pv, 16ull << 20, TEST_BZIMAGE);
+    c.cmdline = std::string(2048, 'x');
+    Build b(c);
+    BOOST_TEST(b.message() == "build_pv: the command line is 2048 bytes; " + std::string(TEST_BZIMAGE) +
+                                  " accepts at most 2047");
+  }
+  // A ramdisk that does not fit between the kernel and the end of RAM.
+  {
+    test::TempDir tmp;
+    DomainConfig c = domain(DomainType::pv, 8ull << 20, TEST_BZIMAGE);
+    c.ramdisk = tmp.write("big.img", std::string(7 << 20, 'r'));
+    Build b(c);
+    BOOST_TEST(b.message() == "build_pv: no room for the ramdisk " + c.ramdisk.string() +
+                                  " (0x700000 bytes) between the kernel's end 0x103000 and 0x800000");
+    BOOST_TEST(b.calls->index_of("populate_physmap") == -1);
+  }
+  {
+    DomainConfig c = domain(DomainType::pv, 16ull << 20, "");
+    Build b(c);
+    BOOST_TEST(b.message() == "build_pv: no kernel (domain.kernel) to boot");
+  }
+}
+
+// ---- malformed images ------------------------------------------------------
+
+namespace {
+
+struct Case {
+  std::string name;
+  std::function<void(std::string&)> mutate;
+  std::function<std::string(const std::string& original)> reason;  // after "FILE: "
+};
+
+std::string off(std::uint64_t o) { return "offset " + hex(o) + ": "; }
+
+std::vector<Case> bzimage_cases() {
+  return {
+      {"empty file", [](std::string& f) { f.clear(); }, [](const std::string&) { return off(0) + "kernel is empty"; }},
+      {"truncated setup", [](std::string& f) { f.resize(0x200); },
+       [](const std::string&) { return off(0) + "truncated setup header (0x200 bytes, need at least 0x264)"; }},
+      {"bad boot flag", [](std::string& f) { f[0x1fe] = 0; },
+       [](const std::string&) { return off(0x1fe) + "boot flag 0xaa00 is not 0xaa55"; }},
+      {"bad HdrS", [](std::string& f) { f[0x203] = 'X'; },
+       [](const std::string&) { return off(0x202) + "no \"HdrS\" setup header signature (not a bzImage)"; }},
+      {"too-old protocol", [](std::string& f) { put<std::uint16_t>(f, 0x206, 0x0206); },
+       [](const std::string&) { return off(0x206) + "boot protocol 2.06 is too old (the 64-bit entry needs 2.12)"; }},
+      {"not loaded high", [](std::string& f) { f[0x211] = 0; },
+       [](const std::string&) { return off(0x211) + "loadflags 0x0 lack LOADED_HIGH (a zImage, not a bzImage)"; }},
+      {"setup_sects beyond file", [](std::string& f) { f[0x1f1] = static_cast<char>(200); },
+       [](const std::string& o) {
+         return off(0x1f1) + "setup_sects 200: setup of 0x19200 bytes beyond the end of the file (" + hex(o.size()) +
+                " bytes)";
+       }},
+      {"header end beyond setup", [](std::string& f) { f[0x201] = 0; },
+       [](const std::string&) { return off(0x201) + "setup header end 0x202 is outside 0x264-0x400"; }},
+      {"syssize beyond file", [](std::string& f) { put<std::uint32_t>(f, 0x1f4, static_cast<std::uint32_t>(f.size() / 16)); },
+       [](const std::string& o) {
+         const std::uint64_t s = o.size() / 16;
+         return off(0x1f4) + "syssize " + hex(s) + " (" + hex(s * 16) + " bytes from 0x400) beyond the end of the file (" +
+                hex(o.size()) + " bytes)";
+       }},
+      {"syssize zero", [](std::string& f) { put<std::uint32_t>(f, 0x1f4, 0); },
+       [](const std::string&) { return off(0x1f4) + "syssize is 0: no protected-mode kernel"; }},
+      {"missing 64-bit support", [](std::string& f) { put<std::uint16_t>(f, 0x236, 0); },
+       [](const std::string&) { return off(0x236) + "xloadflags 0x0 lack XLF_KERNEL_64 (no 64-bit entry point)"; }},
+      {"init_size beyond RAM", [](std::string& f) { put<std::uint32_t>(f, 0x260, 0x10000000); },
+       [](const std::string&) {
+         return off(0x260) + "the kernel needs 0x10000000 bytes from 0x100000, beyond the end of RAM at 0x4000000";
+       }},
+  };
+}
+
+// Offsets in the PVH test kernel: its PT_LOAD and PT_NOTE program headers and
+// the Xen note inside the PT_NOTE segment.
+std::size_t phdr_of(const std::string& f, std::uint32_t type) {
+  const auto eh = at<Elf32_Ehdr>(f, 0);
+  for (unsigned i = 0; i < eh.e_phnum; ++i) {
+    const std::size_t o = eh.e_phoff + i * sizeof(Elf32_Phdr);
+    if (at<Elf32_Phdr>(f, o).p_type == type) return o;
+  }
+  throw std::runtime_error("pvhkernel.elf: no program header of type " + std::to_string(type));
+}
+std::size_t note_of(const std::string& f) { return at<Elf32_Phdr>(f, phdr_of(f, PT_NOTE)).p_offset; }
+Elf32_Phdr load_ph(const std::string& f) { return at<Elf32_Phdr>(f, phdr_of(f, PT_LOAD)); }
+// Drop the section headers, so that the PT_NOTE is the only place notes are.
+void no_sections(std::string& f) {
+  put<Elf32_Half>(f, offsetof(Elf32_Ehdr, e_shnum), 0);
+  put<Elf32_Off>(f, offsetof(Elf32_Ehdr, e_shoff), 0);
+}
+
+std::vector<Case> pvh_cases() {
+  return {
+      {"truncated ELF header", [](std::string& f) { f.resize(40); },
+       [](const std::string&) { return off(0) + "truncated ELF header (40 bytes, need 52)"; }},
+      {"bad ELF magic", [](std::string& f) { f[1] = 'X'; },
+       [](const std::string&) { return off(0) + "not an ELF file (bad magic)"; }},
+      {"ELF without PVH note",
+       [](std::string& f) { put<Elf32_Word>(f, note_of(f) + offsetof(Elf32_Nhdr, n_type), 17); },
+       [](const std::string&) {
+         return off(0) +
+                "no PVH entry note (Xen note type 18, XEN_ELFNOTE_PHYS32_ENTRY) among the 1 note(s) of its PT_NOTE "
+                "segments and SHT_NOTE sections";
+       }},
+      {"no notes at all",
+       [](std::string& f) {
+         put<Elf32_Word>(f, phdr_of(f, PT_NOTE) + offsetof(Elf32_Phdr, p_type), PT_NULL);
+         no_sections(f);
+       },
+       [](const std::string&) {
+         return off(0) +
+                "no PVH entry note (Xen note type 18, XEN_ELFNOTE_PHYS32_ENTRY) among the 0 note(s) of its PT_NOTE "
+                "segments and SHT_NOTE sections";
+       }},
+      {"note descriptor truncated",
+       [](std::string& f) {
+         put<Elf32_Word>(f, phdr_of(f, PT_NOTE) + offsetof(Elf32_Phdr, p_filesz), 16);
+         no_sections(f);
+       },
+       [](const std::string& o) {
+         return off(note_of(o) + 4) + "note descriptor (0x4 bytes) runs past the end of note segment 1 at " +
+                hex(note_of(o) + 16);
+       }},
+      {"note header truncated",
+       [](std::string& f) { put<Elf32_Word>(f, phdr_of(f, PT_NOTE) + offsetof(Elf32_Phdr, p_filesz), 8); },
+       [](const std::string& o) {
+         return off(note_of(o)) + "note header truncated: 0x8 bytes left in note segment 1 (need 0xc)";
+       }},
+      {"note name beyond segment",
+       [](std::string& f) { put<Elf32_Word>(f, note_of(f) + offsetof(Elf32_Nhdr, n_namesz), 0x1000); },
+       [](const std::string& o) {
+         return off(note_of(o)) + "note name (0x1000 bytes) runs past the end of note segment 1 at " +
+                hex(note_of(o) + 20);
+       }},
+      {"note of odd size",
+       [](std::string& f) { put<Elf32_Word>(f, note_of(f) + offsetof(Elf32_Nhdr, n_descsz), 3); },
+       [](const std::string& o) {
+         return off(note_of(o) + 4) + "note \"Xen\" type 18 has a 3-byte descriptor (expected 1, 2, 4 or 8)";
+       }},
+      {"note segment beyond file",
+       [](std::string& f) {
+         put<Elf32_Off>(f, phdr_of(f, PT_NOTE) + offsetof(Elf32_Phdr, p_offset), static_cast<Elf32_Off>(f.size()));
+       },
+       [](const std::string& o) {
+         return off(phdr_of(o, PT_NOTE) + 4) + "note segment 1 data " + hex(o.size()) + "+0x14 beyond the end of the file (" +
+                hex(o.size()) + " bytes)";
+       }},
+      {"entry outside the segments", [](std::string& f) { put<std::uint32_t>(f, note_of(f) + 16, 0x3000000); },
+       [](const std::string& o) { return off(note_of(o) + 16) + "PVH entry 0x3000000 is not inside a loadable segment"; }},
+      {"segment beyond RAM",
+       [](std::string& f) { put<Elf32_Addr>(f, phdr_of(f, PT_LOAD) + offsetof(Elf32_Phdr, p_paddr), 0x3fff000); },
+       [](const std::string& o) {
+         return off(phdr_of(o, PT_LOAD) + 12) + "segment 0 at 0x3fff000-" + hex(0x3fff000 + load_ph(o).p_memsz - 1) +
+                " is outside the RAM available to the kernel (0x100000-0x3ffffff)";
+       }},
+      {"segment below 1 MiB",
+       [](std::string& f) { put<Elf32_Addr>(f, phdr_of(f, PT_LOAD) + offsetof(Elf32_Phdr, p_paddr), 0x8000); },
+       [](const std::string& o) {
+         return off(phdr_of(o, PT_LOAD) + 12) + "segment 0 at 0x8000-" + hex(0x8000 + load_ph(o).p_memsz - 1) +
+                " is outside the RAM available to the kernel (0x100000-0x3ffffff)";
+       }},
+      {"segment data beyond file",
+       [](std::string& f) {
+         put<Elf32_Off>(f, phdr_of(f, PT_LOAD) + offsetof(Elf32_Phdr, p_offset), static_cast<Elf32_Off>(f.size()));
+       },
+       [](const std::string& o) {
+         return off(phdr_of(o, PT_LOAD) + 4) + "segment 0 data " + hex(o.size()) + "+" + hex(load_ph(o).p_filesz) +
+                " beyond the end of the file (" + hex(o.size()) + " bytes)";
+       }},
+      {"filesz > memsz",
+       [](std::string& f) {
+         put<Elf32_Word>(f, phdr_of(f, PT_LOAD) + offsetof(Elf32_Phdr, p_filesz), load_ph(f).p_memsz + 1);
+       },
+       [](const std::string& o) {
+         return off(phdr_of(o, PT_LOAD) + 16) + "segment 0 file size " + hex(load_ph(o).p_memsz + 1) +
+                " exceeds its memory size " + hex(load_ph(o).p_memsz);
+       }},
+      {"program headers beyond file",
+       [](std::string& f) { put<Elf32_Off>(f, offsetof(Elf32_Ehdr, e_phoff), static_cast<Elf32_Off>(f.size() - 8)); },
+       [](const std::string& o) {
+         return off(0x1c) + "program headers " + hex(o.size() - 8) + "+0x40 beyond the end of the file (" +
+                hex(o.size()) + " bytes)";
+       }},
+      {"not x86", [](std::string& f) { put<Elf32_Half>(f, offsetof(Elf32_Ehdr, e_machine), EM_ARM); },
+       [](const std::string&) { return off(0x12) + "not an x86 image (e_machine 40)"; }},
+  };
+}
+
+void run_malformed(const std::string& original, DomainType type, const std::vector<Case>& cases) {
+  PluginLoader loader{{test::build_dir() / "plugins"}};
+  for (const Case& k : cases) {
+    BOOST_TEST_CONTEXT("case " << k.name) {
+      test::TempDir tmp;
+      std::string bytes = original;
+      k.mutate(bytes);
+      const fs::path file = tmp.write("kernel", bytes);
+      boost::asio::io_context io;
+      boost::asio::thread_pool workers{1};
+      auto calls = std::make_shared<test::CallLog>();
+      NullLogger log;
+      ResolvedPipeline p;
+      p.platform = std::make_shared<test::RecordingPlatform>(io, calls);
+      for (StageSlot slot : kStageOrder) {
+        std::string plugin = slot == StageSlot::bootloader ? "none" : slot == StageSlot::build ? "build_pv" : "core";
+        p.stages[index_of(slot)] = loader.create_stage(plugin, slot, PluginParams{});
+        p.plugin_names[index_of(slot)] = plugin;
+      }
+      DomainConfig c = domain(type, 64ull << 20, file);
+      c.cmdline = "console=ttyS0";
+      std::optional<RunResult> result;
+      auto run = std::make_shared<DomainRun>(io, workers, c, std::move(p), log, ConsoleSink{});
+      run->start([&](const RunResult& r) { result = r; });
+      while (!result && io.run_one_for(10s)) {
+      }
+      workers.join();
+      BOOST_REQUIRE(result);
+      BOOST_TEST(to_string(result->outcome) == "failed");
+      BOOST_TEST(result->message == "stage build (build_pv) failed: " + file.string() + ": " + k.reason(original));
+      BOOST_TEST(calls->entries().back() == "destroy 1");
+      BOOST_TEST(calls->index_of("populate_physmap") == -1);  // checked before any memory is touched
+      BOOST_TEST(calls->index_of("unpause") == -1);
+    }
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(malformed_bzimages_fail_cleanly) {
+  const std::string original = slurp(TEST_BZIMAGE);
+  BOOST_REQUIRE(original.size() > 0x400);
+  run_malformed(original, DomainType::pv, bzimage_cases());
+}
+
+BOOST_AUTO_TEST_CASE(malformed_pvh_elfs_fail_cleanly) {
+  const std::string original = slurp(TEST_PVHKERNEL);
+  BOOST_REQUIRE(original.size() > 0x100);
+  run_malformed(original, DomainType::pvh, pvh_cases());
+}
+
+int main(int argc, char* argv[]) {
+  if (!fs::exists(TEST_BZIMAGE) || !fs::exists(TEST_PVHKERNEL)) {
+    std::cout << "SKIP: the test kernels are not built (HVMTOOL_BUILD_FIRMWARE off?)" << std::endl;
+    return 77;
+  }
+  return boost::unit_test::unit_test_main(&init_unit_test, argc, argv);
+}
