@@ -1,0 +1,149 @@
+// build_pv on the real kvm platform, through `hvmtool run` and the shipped
+// configs: the bzImage test kernel entered in long mode (64-bit boot
+// protocol) and the PVH test kernel entered in 32-bit mode with
+// hvm_start_info; each reports what it received, which must be what the
+// builder placed (its log line), and powers off (exit status 0).
+#define BOOST_TEST_MODULE build_pv_kvm
+#define BOOST_TEST_NO_MAIN
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <regex>
+
+#include <unistd.h>
+
+#include "support/test_env.hpp"
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+using hvmtool::test::CommandResult;
+
+namespace {
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+std::string replace(std::string s, const std::string& from, const std::string& to) {
+  auto at = s.find(from);
+  if (at == std::string::npos) throw std::runtime_error("'" + from + "' not in the config");
+  return s.replace(at, from.size(), to);
+}
+
+std::uint64_t num(const std::string& s) { return std::stoull(s, nullptr, 16); }
+
+std::string hex(std::uint64_t v, int width) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%0*llx", width, static_cast<unsigned long long>(v));
+  return b;
+}
+
+struct Ramdisk {
+  std::string bytes;
+  std::uint32_t sum = 0;
+  explicit Ramdisk(std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) bytes.push_back(static_cast<char>((i * 151 + (i >> 8)) & 0xff));
+    for (unsigned char ch : bytes) sum += ch;
+  }
+};
+
+// The shipped config with this build tree's kernel, a ramdisk, a log file
+// and a domain name of our own (names are host-wide on kvm).
+struct Run {
+  CommandResult result;
+  std::string console;
+  double seconds = 0;
+};
+
+Run run_shipped(const std::string& config, const std::string& name, const std::string& kernel_line,
+                const std::string& ramdisk_line, const fs::path& kernel, const fs::path& ramdisk,
+                const hvmtool::test::TempDir& tmp) {
+  std::string yaml = slurp(hvmtool::test::source_dir() / "config" / config);
+  yaml = replace(yaml, kernel_line, "kernel: " + kernel.string());
+  const fs::path log = tmp.path() / "console.log";
+  yaml = replace(yaml, ramdisk_line, "ramdisk: " + ramdisk.string() + "\n  logfile: " + log.string());
+  yaml = replace(yaml, "name: " + name, "name: " + name + "-test-" + std::to_string(::getpid()));
+  const fs::path file = tmp.write(config, yaml);
+  Run r;
+  const auto t0 = std::chrono::steady_clock::now();
+  r.result = hvmtool::test::run_command((hvmtool::test::build_dir() / "hvmtool").string() + " run --timings " +
+                                        file.string());
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.console = slurp(log);
+  std::cout << r.result.out << r.console << config << ": " << r.seconds << " s" << std::endl;
+  return r;
+}
+
+// "build_pv: ... ramdisk at 0xADDR+0xSIZE" from hvmtool's log.
+std::pair<std::uint64_t, std::uint64_t> placed_ramdisk(const std::string& out) {
+  std::smatch m;
+  if (!std::regex_search(out, m, std::regex(R"(build_pv: .* ramdisk at 0x([0-9a-f]+)\+0x([0-9a-f]+))")))
+    throw std::runtime_error("no build_pv log line with the ramdisk");
+  return {num(m[1]), num(m[2])};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(bzimage_test_kernel_boots_through_the_64bit_protocol) {
+  hvmtool::test::TempDir tmp;
+  Ramdisk rd(100000);
+  const fs::path ramdisk = tmp.write("initrd.img", rd.bytes);
+  Run r = run_shipped("direct-testkernel.yaml", "direct-testkernel",
+                      "kernel: ../build/tests/guests/testkernel.bzImage",
+                      "ramdisk: ../build/tests/guests/testkernel.bzImage", TEST_BZIMAGE, ramdisk, tmp);
+  BOOST_TEST(r.result.exit_code == 0);
+  BOOST_TEST(r.result.out.find("build      build_pv") != std::string::npos);
+  const std::string& con = r.console;
+  BOOST_TEST(con.find("testkernel: entry=64bit rsi=0x0000000000007000\n") == 0u);
+  BOOST_TEST(con.find("testkernel: warning") == std::string::npos);
+  BOOST_TEST(con.find("testkernel: e820 0 0x0000000000000000 0x00000000000a0000 1\n") != std::string::npos);
+  BOOST_TEST(con.find("testkernel: e820 1 0x0000000000100000 0x0000000007f00000 1\n") != std::string::npos);
+  BOOST_TEST(con.find("testkernel: e820 2") == std::string::npos);
+  BOOST_TEST(con.find("testkernel: cmdline \"console=ttyS0 hvmtool=direct-testkernel\"") != std::string::npos);
+  // The ramdisk where the builder says it put it: top of the 128 MiB, page aligned.
+  const auto [addr, size] = placed_ramdisk(r.result.out);
+  BOOST_TEST(addr == (((128ull << 20) - rd.bytes.size()) & ~0xfffull));
+  BOOST_TEST(size == rd.bytes.size());
+  BOOST_TEST(con.find("testkernel: initrd addr=0x" + hex(addr, 8) + " size=0x" + hex(size, 1) + " sum=0x" +
+                      hex(rd.sum, 8)) != std::string::npos);
+  BOOST_TEST(con.find("testkernel: done") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(pvh_test_kernel_boots_through_the_pvh_entry) {
+  hvmtool::test::TempDir tmp;
+  Ramdisk rd(54321);
+  const fs::path ramdisk = tmp.write("initrd.img", rd.bytes);
+  Run r = run_shipped("pvh-testkernel.yaml", "pvh-testkernel", "kernel: ../build/tests/guests/pvhkernel.elf",
+                      "ramdisk: ../build/tests/guests/pvhkernel.elf", TEST_PVHKERNEL, ramdisk, tmp);
+  BOOST_TEST(r.result.exit_code == 0);
+  BOOST_TEST(r.result.out.find("build      build_pv") != std::string::npos);
+  const std::string& con = r.console;
+  // Flat 32-bit, paging off (CR0 = PE|ET), EBX = the start info page.
+  BOOST_TEST(con.find("pvhkernel: entry=pvh ebx=0x00006000 cr0=0x00000011\n") == 0u);
+  BOOST_TEST(con.find("pvhkernel: magic=0x336ec578 version=1 flags=0x0\n") != std::string::npos);
+  BOOST_TEST(con.find("pvhkernel: cmdline \"console=ttyS0 hvmtool=pvh-testkernel\"") != std::string::npos);
+  BOOST_TEST(con.find("pvhkernel: memmap 0 0x0000000000000000 0x00000000000a0000 1\n") != std::string::npos);
+  BOOST_TEST(con.find("pvhkernel: memmap 1 0x0000000000100000 0x0000000007f00000 1\n") != std::string::npos);
+  BOOST_TEST(con.find("pvhkernel: memmap 2") == std::string::npos);
+  const auto [addr, size] = placed_ramdisk(r.result.out);
+  BOOST_TEST(size == rd.bytes.size());
+  BOOST_TEST(con.find("pvhkernel: module 0 addr=0x" + hex(addr, 8) + " size=0x" + hex(size, 1) + " sum=0x" +
+                      hex(rd.sum, 8) + "\n") != std::string::npos);
+  BOOST_TEST(con.find("pvhkernel: module 1") == std::string::npos);
+  BOOST_TEST(con.find("pvhkernel: done") != std::string::npos);
+}
+
+int main(int argc, char* argv[]) {
+  if (!fs::exists("/dev/kvm")) {
+    std::cout << "SKIP: /dev/kvm not present: build_pv boot tests need a KVM host" << std::endl;
+    return 77;
+  }
+  if (!fs::exists(TEST_BZIMAGE) || !fs::exists(TEST_PVHKERNEL)) {
+    std::cout << "SKIP: the test kernels are not built (HVMTOOL_BUILD_FIRMWARE off?)" << std::endl;
+    return 77;
+  }
+  return boost::unit_test::unit_test_main(&init_unit_test, argc, argv);
+}
