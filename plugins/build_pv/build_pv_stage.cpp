@@ -70,10 +70,12 @@ void build(Domain& d, const Inputs& in, Outputs& out, const std::shared_ptr<std:
   PvhImage pvh;
   std::uint64_t ramdisk_top = layout.low_end;
   std::uint64_t cmdline_max = kCmdlineMax - 1;
+  std::uint64_t ramdisk_floor = 0;  // besides the loaded kernel's end
   if (in.mode == EntryMode::linux64) {
     bz = parse_bzimage(kernel, kfile, layout.low_end);
     out.kernel_low = kKernelAddr;
     out.kernel_high = kKernelAddr + bz.footprint;
+    ramdisk_floor = bz.runtime_end;
     out.entry = bz.entry();
     ramdisk_top = std::min<std::uint64_t>(ramdisk_top, std::uint64_t(bz.initrd_addr_max) + 1);
     if (bz.cmdline_size) cmdline_max = std::min<std::uint64_t>(cmdline_max, bz.cmdline_size);
@@ -87,7 +89,8 @@ void build(Domain& d, const Inputs& in, Outputs& out, const std::shared_ptr<std:
     throw Error("build_pv: the command line is " + std::to_string(cmdline.size()) + " bytes; " + kfile +
                 " accepts at most " + std::to_string(cmdline_max));
   if (!ramdisk.empty()) {
-    out.ramdisk = place_ramdisk(ramdisk.size(), out.kernel_high, ramdisk_top, in.boot.ramdisk.string());
+    out.ramdisk = place_ramdisk(ramdisk.size(), std::max(out.kernel_high, ramdisk_floor), ramdisk_top,
+                                in.boot.ramdisk.string());
     out.ramdisk_size = ramdisk.size();
   }
 
@@ -121,15 +124,13 @@ void build(Domain& d, const Inputs& in, Outputs& out, const std::shared_ptr<std:
   out.e820_entries = layout.e820.size();
 
   if (in.mode == EntryMode::linux64) {
-    write(d, kZeroPageAddr,
-          make_zero_page(kernel, bz, layout.e820, out.cmdline, out.ramdisk, out.ramdisk_size));
+    write(d, kZeroPageAddr, make_zero_page(kernel, bz, layout.e820, out.cmdline, out.ramdisk, out.ramdisk_size));
     write(d, kPml4Addr, make_page_tables());
     const std::vector<std::byte> gdt = make_gdt();
     write(d, kGdtAddr, gdt);
     out.boot_info = kZeroPageAddr;
-    VcpuContext c = VcpuContext::long_mode(out.entry, kPml4Addr,
-                                           DescriptorTable{kGdtAddr, static_cast<std::uint16_t>(gdt.size() - 1)},
-                                           kBootCs, kBootDs);
+    VcpuContext c = VcpuContext::long_mode(
+        out.entry, kPml4Addr, DescriptorTable{kGdtAddr, static_cast<std::uint16_t>(gdt.size() - 1)}, kBootCs, kBootDs);
     c.rsi = kZeroPageAddr;
     c.idt = DescriptorTable{0, 0};
     d.set_vcpu_context(0, c);
@@ -141,8 +142,8 @@ void build(Domain& d, const Inputs& in, Outputs& out, const std::shared_ptr<std:
     si.memmap = layout.e820;
     write(d, kStartInfoAddr, make_start_info(si));
     out.boot_info = kStartInfoAddr;
-    d.set_vcpu_context(0, VcpuContext::flat32(static_cast<std::uint32_t>(out.entry),
-                                              static_cast<std::uint32_t>(kStartInfoAddr)));
+    d.set_vcpu_context(
+        0, VcpuContext::flat32(static_cast<std::uint32_t>(out.entry), static_cast<std::uint32_t>(kStartInfoAddr)));
   }
   out.total_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
 }
@@ -153,9 +154,12 @@ EntryMode resolve(EntryChoice choice, const StageContext& ctx) {
                 "' is type pv on xen: a classic PV kernel is built by the xen platform's PV builder, not build_pv "
                 "(set stages.build to it, or use type: pvh)");
   switch (choice) {
-    case EntryChoice::linux64: return EntryMode::linux64;
-    case EntryChoice::pvh: return EntryMode::pvh;
-    case EntryChoice::automatic: break;
+    case EntryChoice::linux64:
+      return EntryMode::linux64;
+    case EntryChoice::pvh:
+      return EntryMode::pvh;
+    case EntryChoice::automatic:
+      break;
   }
   return ctx.config.type == DomainType::pvh ? EntryMode::pvh : EntryMode::linux64;
 }
@@ -200,10 +204,10 @@ void BuildPvStage::async_run(StageContext& ctx, Completion done) {
                        (out->cmdline ? ", cmdline at " + hex(out->cmdline) : std::string(", no cmdline")) +
                        (out->ramdisk_size ? ", ramdisk at " + hex(out->ramdisk) + "+" + hex(out->ramdisk_size)
                                           : std::string(", no ramdisk")) +
-                       "; memory " + std::to_string(in->config.memory >> 20) + " MiB: " +
-                       std::to_string(e.extents_1g) + " x 1G, " + std::to_string(e.extents_2m) + " x 2M, " +
-                       std::to_string(e.pages_4k) + " x 4K in " + std::to_string(out->populate_time.count()) +
-                       " ms; built in " + std::to_string(out->total_time.count()) + " ms");
+                       "; memory " + std::to_string(in->config.memory >> 20) + " MiB: " + std::to_string(e.extents_1g) +
+                       " x 1G, " + std::to_string(e.extents_2m) + " x 2M, " + std::to_string(e.pages_4k) + " x 4K in " +
+                       std::to_string(out->populate_time.count()) + " ms; built in " +
+                       std::to_string(out->total_time.count()) + " ms");
         }
         done(error);
       });

@@ -63,8 +63,7 @@ BzImage parse_bzimage(std::span<const std::byte> bytes, const std::string& file,
 
   img.xloadflags = load<std::uint16_t>(bytes, kXloadflags);
   if (!(img.xloadflags & XLF_KERNEL_64))
-    image_fail(file, kXloadflags,
-               "xloadflags " + hex(img.xloadflags) + " lack XLF_KERNEL_64 (no 64-bit entry point)");
+    image_fail(file, kXloadflags, "xloadflags " + hex(img.xloadflags) + " lack XLF_KERNEL_64 (no 64-bit entry point)");
 
   img.initrd_addr_max = load<std::uint32_t>(bytes, kInitrdAddrMax);
   img.cmdline_size = load<std::uint32_t>(bytes, kCmdlineSize);
@@ -75,6 +74,12 @@ BzImage parse_bzimage(std::span<const std::byte> bytes, const std::string& file,
     image_fail(file, init_size >= img.kernel_size ? kInitSize : kSyssize,
                "the kernel needs " + hex(img.footprint) + " bytes from " + hex(kKernelAddr) +
                    ", beyond the end of RAM at " + hex(ram_end));
+  const bool relocatable = load<std::uint8_t>(bytes, kRelocatable) != 0;
+  const auto pref_address = load<std::uint64_t>(bytes, kPrefAddress);
+  const std::uint64_t runtime_start =
+      relocatable && pref_address > kKernelAddr && pref_address < ram_end ? pref_address : kKernelAddr;
+  img.runtime_end = runtime_start + ((std::uint64_t(init_size) + kPage - 1) & ~(kPage - 1));
+  img.runtime_end = std::max(img.runtime_end, kKernelAddr + img.footprint);
   return img;
 }
 
@@ -109,7 +114,7 @@ std::vector<std::byte> make_zero_page(std::span<const std::byte> bytes, const Bz
 std::vector<std::byte> make_page_tables() {
   constexpr std::uint64_t kP = 1, kRw = 2, kPs = 0x80;
   std::vector<std::uint64_t> t((2 + kPdPages) * 512, 0);
-  t[0] = kPdptAddr | kP | kRw;                                                       // PML4[0]
+  t[0] = kPdptAddr | kP | kRw;                                                            // PML4[0]
   for (unsigned i = 0; i < kPdPages; ++i) t[512 + i] = (kPdAddr + i * kPage) | kP | kRw;  // PDPT[i]
   for (std::uint64_t j = 0; j < kPdPages * 512; ++j) t[1024 + j] = (j << 21) | kP | kRw | kPs;
   std::vector<std::byte> out(t.size() * 8);
@@ -119,8 +124,7 @@ std::vector<std::byte> make_page_tables() {
 
 std::vector<std::byte> make_gdt() {
   const std::uint64_t gdt[4] = {
-      0,
-      0,
+      0, 0,
       0x00af9b000000ffffull,  // 0x10: 64-bit code, present, DPL 0, accessed
       0x00cf93000000ffffull,  // 0x18: flat read/write data, accessed
   };

@@ -18,8 +18,9 @@ namespace hvmtool::build_pv {
 // Header field offsets in the file (= in boot_params).
 inline constexpr std::uint64_t kSetupSects = 0x1f1, kSyssize = 0x1f4, kBootFlag = 0x1fe, kJump = 0x200,
                                kHeaderMagic = 0x202, kVersion = 0x206, kLoadflags = 0x211, kCode32Start = 0x214,
-                               kInitrdAddrMax = 0x22c, kXloadflags = 0x236, kCmdlineSize = 0x238,
-                               kInitSize = 0x260, kHeaderMin = 0x264;
+                               kInitrdAddrMax = 0x22c, kRelocatable = 0x234, kXloadflags = 0x236,
+                               kCmdlineSize = 0x238, kPrefAddress = 0x258, kInitSize = 0x260,
+                               kHeaderMin = 0x264;
 inline constexpr std::uint16_t kMinVersion = 0x020c;  // 2.12: xloadflags
 
 struct BzImage {
@@ -28,6 +29,9 @@ struct BzImage {
   std::uint64_t kernel_size = 0;  // syssize * 16 bytes copied to kKernelAddr
   std::uint64_t footprint = 0;    // max(kernel_size, init_size): memory the kernel needs from kKernelAddr
   std::uint64_t header_end = 0;   // setup header bytes [0x1f1, header_end) go into the zero page
+  // Where the kernel's init_size ends once it runs: a relocatable kernel
+  // loaded low moves itself up to pref_address first (boot.rst, init_size).
+  std::uint64_t runtime_end = 0;
   std::uint32_t initrd_addr_max = 0;
   std::uint32_t cmdline_size = 0;  // longest command line, without the NUL
   std::uint16_t xloadflags = 0;

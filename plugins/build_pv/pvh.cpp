@@ -25,8 +25,7 @@ PvhImage parse_pvh(std::span<const std::byte> bytes, const std::string& file, st
     if (s.paddr < kKernelAddr || s.end() > ram_end)
       image_fail(file, s.paddr_field,
                  "segment " + std::to_string(s.index) + " at " + hex(s.paddr) + "-" + hex(s.end() - 1) +
-                     " is outside the RAM available to the kernel (" + hex(kKernelAddr) + "-" + hex(ram_end - 1) +
-                     ")");
+                     " is outside the RAM available to the kernel (" + hex(kKernelAddr) + "-" + hex(ram_end - 1) + ")");
   const common::ElfNote* note = img.elf.find_note("Xen", XEN_ELFNOTE_PHYS32_ENTRY);
   if (!note)
     image_fail(file, 0,

@@ -25,7 +25,7 @@ struct PvhImage {
 PvhImage parse_pvh(std::span<const std::byte> bytes, const std::string& file, std::uint64_t ram_end);
 
 struct StartInfoInputs {
-  std::uint64_t cmdline_paddr = 0;  // 0 = none
+  std::uint64_t cmdline_paddr = 0;                    // 0 = none
   std::uint64_t ramdisk_paddr = 0, ramdisk_size = 0;  // size 0 = no module
   std::vector<E820Entry> memmap;
 };

@@ -76,13 +76,12 @@ ElfImage parse(std::span<const std::byte> bytes, const std::string& file, const 
   if (eh.e_type != ET_EXEC)
     image_fail(file, offsetof(Ehdr, e_type), "not an executable (e_type " + std::to_string(eh.e_type) + ")");
   if (eh.e_machine != EM_386 && eh.e_machine != EM_X86_64)
-    image_fail(file, offsetof(Ehdr, e_machine),
-               "not an x86 image (e_machine " + std::to_string(eh.e_machine) + ")");
+    image_fail(file, offsetof(Ehdr, e_machine), "not an x86 image (e_machine " + std::to_string(eh.e_machine) + ")");
   if (eh.e_phnum == 0) image_fail(file, offsetof(Ehdr, e_phnum), "no program headers");
   if (eh.e_phentsize != sizeof(Phdr))
-    image_fail(file, offsetof(Ehdr, e_phentsize),
-               "program header size " + std::to_string(eh.e_phentsize) + " (expected " +
-                   std::to_string(sizeof(Phdr)) + ")");
+    image_fail(
+        file, offsetof(Ehdr, e_phentsize),
+        "program header size " + std::to_string(eh.e_phentsize) + " (expected " + std::to_string(sizeof(Phdr)) + ")");
   if (eh.e_phoff > size || std::uint64_t(eh.e_phnum) * sizeof(Phdr) > size - eh.e_phoff)
     image_fail(file, offsetof(Ehdr, e_phoff),
                "program headers " + hex(eh.e_phoff) + "+" + hex(std::uint64_t(eh.e_phnum) * sizeof(Phdr)) +
@@ -138,9 +137,9 @@ ElfImage parse(std::span<const std::byte> bytes, const std::string& file, const 
   // the program headers). Section headers are optional; bad ones are errors.
   if (img.notes.empty() && eh.e_shnum != 0 && eh.e_shoff != 0) {
     if (eh.e_shentsize != sizeof(Shdr))
-      image_fail(file, offsetof(Ehdr, e_shentsize),
-                 "section header size " + std::to_string(eh.e_shentsize) + " (expected " +
-                     std::to_string(sizeof(Shdr)) + ")");
+      image_fail(
+          file, offsetof(Ehdr, e_shentsize),
+          "section header size " + std::to_string(eh.e_shentsize) + " (expected " + std::to_string(sizeof(Shdr)) + ")");
     if (eh.e_shoff > size || std::uint64_t(eh.e_shnum) * sizeof(Shdr) > size - eh.e_shoff)
       image_fail(file, offsetof(Ehdr, e_shoff),
                  "section headers " + hex(eh.e_shoff) + "+" + hex(std::uint64_t(eh.e_shnum) * sizeof(Shdr)) +
@@ -189,10 +188,14 @@ ElfImage parse_elf(std::span<const std::byte> bytes, const std::string& file, co
 
 std::uint64_t note_numeric(std::span<const std::byte> bytes, const std::string& file, const ElfNote& note) {
   switch (note.desc_size) {
-    case 1: return load<std::uint8_t>(bytes, note.desc_offset);
-    case 2: return load<std::uint16_t>(bytes, note.desc_offset);
-    case 4: return load<std::uint32_t>(bytes, note.desc_offset);
-    case 8: return load<std::uint64_t>(bytes, note.desc_offset);
+    case 1:
+      return load<std::uint8_t>(bytes, note.desc_offset);
+    case 2:
+      return load<std::uint16_t>(bytes, note.desc_offset);
+    case 4:
+      return load<std::uint32_t>(bytes, note.desc_offset);
+    case 8:
+      return load<std::uint64_t>(bytes, note.desc_offset);
     default:
       image_fail(file, note.offset + offsetof(Elf32_Nhdr, n_descsz),
                  "note \"" + note.name + "\" type " + std::to_string(note.type) + " has a " +

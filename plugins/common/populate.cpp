@@ -5,7 +5,7 @@
 namespace hvmtool::common {
 namespace {
 
-constexpr std::uint64_t k1G = 1ull << 18, k2M = 1ull << 9;  // in 4 KiB pages
+constexpr std::uint64_t k1G = 1ull << 18, k2M = 1ull << 9;      // in 4 KiB pages
 constexpr std::uint64_t kMax1GPerCall = 16, kMax2MPerCall = 4;  // keeps `check` responsive
 constexpr std::uint64_t kMax4KPerCall = k1G;
 

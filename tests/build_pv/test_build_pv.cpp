@@ -308,7 +308,8 @@ BOOST_AUTO_TEST_CASE(pvh_start_info_memmap_modlist_and_segments) {
     if (ph.p_type != PT_LOAD) continue;
     ++loads;
     BOOST_TEST((b.mem(ph.p_paddr, ph.p_filesz) == elf.substr(ph.p_offset, ph.p_filesz)));
-    BOOST_TEST((b.mem(ph.p_paddr + ph.p_filesz, ph.p_memsz - ph.p_filesz) == std::string(ph.p_memsz - ph.p_filesz, '\0')));
+    BOOST_TEST(
+        (b.mem(ph.p_paddr + ph.p_filesz, ph.p_memsz - ph.p_filesz) == std::string(ph.p_memsz - ph.p_filesz, '\0')));
     BOOST_TEST(m.paddr >= ph.p_paddr + ph.p_memsz);
   }
   BOOST_TEST(loads >= 1u);
@@ -395,8 +396,8 @@ BOOST_AUTO_TEST_CASE(entry_choice_and_platform_checks) {
     DomainConfig c = domain(DomainType::pv, 16ull << 20, TEST_BZIMAGE);
     c.cmdline = std::string(2048, 'x');
     Build b(c);
-    BOOST_TEST(b.message() == "build_pv: the command line is 2048 bytes; " + std::string(TEST_BZIMAGE) +
-                                  " accepts at most 2047");
+    BOOST_TEST(b.message() ==
+               "build_pv: the command line is 2048 bytes; " + std::string(TEST_BZIMAGE) + " accepts at most 2047");
   }
   // A ramdisk that does not fit between the kernel and the end of RAM.
   {
@@ -407,6 +408,24 @@ BOOST_AUTO_TEST_CASE(entry_choice_and_platform_checks) {
     BOOST_TEST(b.message() == "build_pv: no room for the ramdisk " + c.ramdisk.string() +
                                   " (0x700000 bytes) between the kernel's end 0x103000 and 0x800000");
     BOOST_TEST(b.calls->index_of("populate_physmap") == -1);
+  }
+  // A relocatable kernel moves itself up to pref_address before it runs:
+  // the ramdisk stays clear of pref_address + init_size.
+  {
+    test::TempDir tmp;
+    std::string k = slurp(TEST_BZIMAGE);
+    k[0x234] = 1;
+    put<std::uint64_t>(k, 0x258, 0x1000000);
+    put<std::uint32_t>(k, 0x260, 0x200000);
+    DomainConfig c = domain(DomainType::pv, 20ull << 20, tmp.write("reloc.bzImage", k));
+    c.ramdisk = tmp.write("rd.img", std::string(3 << 20, 'r'));
+    Build b(c);
+    BOOST_TEST(b.message() == "build_pv: no room for the ramdisk " + c.ramdisk.string() +
+                                  " (0x300000 bytes) between the kernel's end 0x1200000 and 0x1400000");
+    c.memory = 24ull << 20;
+    Build b2(c);
+    b2.rethrow();
+    BOOST_TEST(b2.note("ramdisk") == 0x1500000u);
   }
   {
     DomainConfig c = domain(DomainType::pv, 16ull << 20, "");
@@ -447,11 +466,12 @@ std::vector<Case> bzimage_cases() {
        }},
       {"header end beyond setup", [](std::string& f) { f[0x201] = 0; },
        [](const std::string&) { return off(0x201) + "setup header end 0x202 is outside 0x264-0x400"; }},
-      {"syssize beyond file", [](std::string& f) { put<std::uint32_t>(f, 0x1f4, static_cast<std::uint32_t>(f.size() / 16)); },
+      {"syssize beyond file",
+       [](std::string& f) { put<std::uint32_t>(f, 0x1f4, static_cast<std::uint32_t>(f.size() / 16)); },
        [](const std::string& o) {
          const std::uint64_t s = o.size() / 16;
-         return off(0x1f4) + "syssize " + hex(s) + " (" + hex(s * 16) + " bytes from 0x400) beyond the end of the file (" +
-                hex(o.size()) + " bytes)";
+         return off(0x1f4) + "syssize " + hex(s) + " (" + hex(s * 16) +
+                " bytes from 0x400) beyond the end of the file (" + hex(o.size()) + " bytes)";
        }},
       {"syssize zero", [](std::string& f) { put<std::uint32_t>(f, 0x1f4, 0); },
        [](const std::string&) { return off(0x1f4) + "syssize is 0: no protected-mode kernel"; }},
@@ -525,8 +545,7 @@ std::vector<Case> pvh_cases() {
          return off(note_of(o)) + "note name (0x1000 bytes) runs past the end of note segment 1 at " +
                 hex(note_of(o) + 20);
        }},
-      {"note of odd size",
-       [](std::string& f) { put<Elf32_Word>(f, note_of(f) + offsetof(Elf32_Nhdr, n_descsz), 3); },
+      {"note of odd size", [](std::string& f) { put<Elf32_Word>(f, note_of(f) + offsetof(Elf32_Nhdr, n_descsz), 3); },
        [](const std::string& o) {
          return off(note_of(o) + 4) + "note \"Xen\" type 18 has a 3-byte descriptor (expected 1, 2, 4 or 8)";
        }},
@@ -535,11 +554,13 @@ std::vector<Case> pvh_cases() {
          put<Elf32_Off>(f, phdr_of(f, PT_NOTE) + offsetof(Elf32_Phdr, p_offset), static_cast<Elf32_Off>(f.size()));
        },
        [](const std::string& o) {
-         return off(phdr_of(o, PT_NOTE) + 4) + "note segment 1 data " + hex(o.size()) + "+0x14 beyond the end of the file (" +
-                hex(o.size()) + " bytes)";
+         return off(phdr_of(o, PT_NOTE) + 4) + "note segment 1 data " + hex(o.size()) +
+                "+0x14 beyond the end of the file (" + hex(o.size()) + " bytes)";
        }},
       {"entry outside the segments", [](std::string& f) { put<std::uint32_t>(f, note_of(f) + 16, 0x3000000); },
-       [](const std::string& o) { return off(note_of(o) + 16) + "PVH entry 0x3000000 is not inside a loadable segment"; }},
+       [](const std::string& o) {
+         return off(note_of(o) + 16) + "PVH entry 0x3000000 is not inside a loadable segment";
+       }},
       {"segment beyond RAM",
        [](std::string& f) { put<Elf32_Addr>(f, phdr_of(f, PT_LOAD) + offsetof(Elf32_Phdr, p_paddr), 0x3fff000); },
        [](const std::string& o) {

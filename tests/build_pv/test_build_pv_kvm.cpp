@@ -69,8 +69,8 @@ Run run_shipped(const std::string& config, const std::string& name, const std::s
   const fs::path file = tmp.write(config, yaml);
   Run r;
   const auto t0 = std::chrono::steady_clock::now();
-  r.result = hvmtool::test::run_command((hvmtool::test::build_dir() / "hvmtool").string() + " run --timings " +
-                                        file.string());
+  r.result =
+      hvmtool::test::run_command((hvmtool::test::build_dir() / "hvmtool").string() + " run --timings " + file.string());
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.console = slurp(log);
   std::cout << r.result.out << r.console << config << ": " << r.seconds << " s" << std::endl;
@@ -91,8 +91,7 @@ BOOST_AUTO_TEST_CASE(bzimage_test_kernel_boots_through_the_64bit_protocol) {
   hvmtool::test::TempDir tmp;
   Ramdisk rd(100000);
   const fs::path ramdisk = tmp.write("initrd.img", rd.bytes);
-  Run r = run_shipped("direct-testkernel.yaml", "direct-testkernel",
-                      "kernel: ../build/tests/guests/testkernel.bzImage",
+  Run r = run_shipped("direct-testkernel.yaml", "direct-testkernel", "kernel: ../build/tests/guests/testkernel.bzImage",
                       "ramdisk: ../build/tests/guests/testkernel.bzImage", TEST_BZIMAGE, ramdisk, tmp);
   BOOST_TEST(r.result.exit_code == 0);
   BOOST_TEST(r.result.out.find("build      build_pv") != std::string::npos);

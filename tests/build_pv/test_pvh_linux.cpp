@@ -1,8 +1,9 @@
 // Debian's kernel through the PVH entry (config/pvh-linux.yaml): the ELF
 // vmlinux must reach its own "Linux version 6.1" banner on ttyS0
-// (earlyprintk). On kvm_pvm that is as far as a stock kernel gets; once the
-// banner is there the test cancels the run (SIGTERM: rolled back, exit 130)
-// instead of waiting for the wait timeout. Where kvm_intel or kvm_amd is
+// (earlyprintk) and print the command line it was given. On kvm_pvm that is
+// about as far as a stock kernel gets; once both are there the test cancels
+// the run (SIGTERM: rolled back, exit 130) instead of waiting for the wait
+// timeout. Where kvm_intel or kvm_amd is
 // loaded, the same kernel (PVH, and the bzImage through the 64-bit protocol)
 // boots to the initramfs, whose /init prints HVMTOOL-INIT-MARKER and powers
 // off: exit 0.
@@ -46,15 +47,16 @@ bool module_loaded(const char* m) { return fs::exists(fs::path("/sys/module") / 
 
 struct Boot {
   int exit_code = -1;
-  std::string output;                 // hvmtool's stdout+stderr, with the console (-c)
-  std::optional<double> seen_after;   // seconds from start to `until`
+  std::string output;                // hvmtool's stdout+stderr, with the console (-c)
+  std::optional<double> seen_after;  // seconds from start to `until`
   double seconds = 0;
 };
 
-// Runs `hvmtool run -c --timings FILE`, streaming its output; once `until`
-// appears and `stop_when_seen` is set, sends SIGTERM (hvmtool cancels and
-// rolls back). Returns when hvmtool exits.
-Boot boot(const fs::path& file, const std::string& until, bool stop_when_seen) {
+// Runs `hvmtool run -c --timings FILE`, streaming its output, and notes when
+// `until` appears; once a whole line starting with `stop_at` follows (if
+// given), sends SIGTERM (hvmtool cancels and rolls back). Returns when
+// hvmtool exits.
+Boot boot(const fs::path& file, const std::string& until, const std::string& stop_at = {}) {
   int fds[2];
   BOOST_REQUIRE(::pipe(fds) == 0);
   const std::string hvmtool = (hvmtool::test::build_dir() / "hvmtool").string();
@@ -78,9 +80,11 @@ Boot boot(const fs::path& file, const std::string& until, bool stop_when_seen) {
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     b.output.append(buf, static_cast<std::size_t>(n));
-    if (!b.seen_after && b.output.find(until) != std::string::npos) {
+    if (!b.seen_after && b.output.find(until) != std::string::npos)
       b.seen_after = std::chrono::duration<double>(Clock::now() - t0).count();
-      if (stop_when_seen && !signalled) {
+    if (b.seen_after && !stop_at.empty() && !signalled) {
+      const auto at = b.output.find(stop_at);
+      if (at != std::string::npos && b.output.find('\n', at) != std::string::npos) {
         ::kill(pid, SIGTERM);
         signalled = true;
       }
@@ -91,9 +95,9 @@ Boot boot(const fs::path& file, const std::string& until, bool stop_when_seen) {
   ::waitpid(pid, &status, 0);
   b.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   b.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  std::cout << b.output << "\n" << file.filename().string() << ": exit " << b.exit_code << " after " << b.seconds
-            << " s; '" << until << "' " << (b.seen_after ? "after " + std::to_string(*b.seen_after) + " s" : "not seen")
-            << std::endl;
+  std::cout << b.output << "\n"
+            << file.filename().string() << ": exit " << b.exit_code << " after " << b.seconds << " s; '" << until
+            << "' " << (b.seen_after ? "after " + std::to_string(*b.seen_after) + " s" : "not seen") << std::endl;
   return b;
 }
 
@@ -119,10 +123,11 @@ BOOST_AUTO_TEST_CASE(debian_kernel_reaches_its_banner_through_the_pvh_entry) {
   hvmtool::test::TempDir tmp;
   // The wait timeout is the backstop: the banner takes about 10 s on an idle
   // kvm_pvm host, several times that on a loaded one.
-  Boot b = boot(pvh_linux_yaml(tmp, "banner", "180s", "", false), "Linux version 6.1", true);
+  Boot b = boot(pvh_linux_yaml(tmp, "banner", "180s", "", false), "Linux version 6.1", "Command line: ");
   BOOST_TEST(b.output.find("build_pv: " + (kCache / "vmlinux").string() + " (PVH ELF)") != std::string::npos);
   BOOST_REQUIRE(b.seen_after.has_value());
-  BOOST_TEST(b.output.find("Command line: console=ttyS0 earlyprintk=ttyS0") != std::string::npos);
+  BOOST_TEST(b.output.find("Command line: console=ttyS0 earlyprintk=ttyS0 hvmtool.action=poweroff\n") !=
+             std::string::npos);
   // Cancelled after the banner (130); or the guest ended first: powered off
   // (0, real hardware virtualisation), crashed (3), rebooted (4), or the
   // wait timed out (2).
@@ -139,13 +144,14 @@ BOOST_AUTO_TEST_CASE(debian_kernel_boots_to_the_initramfs_marker) {
     return;
   }
   if (!fs::exists(kCache / "initramfs.cpio.gz")) {
-    std::cout << "SKIP (case): no " << (kCache / "initramfs.cpio.gz") << " (scripts/guest/build-initramfs.sh)" << std::endl;
+    std::cout << "SKIP (case): no " << (kCache / "initramfs.cpio.gz") << " (scripts/guest/build-initramfs.sh)"
+              << std::endl;
     return;
   }
   hvmtool::test::TempDir tmp;
   for (bool bzimage : {false, true}) {
     BOOST_TEST_CONTEXT((bzimage ? "bzImage, 64-bit entry" : "vmlinux, PVH entry")) {
-      Boot b = boot(pvh_linux_yaml(tmp, bzimage ? "bz" : "pvh", "120s", "", bzimage), "HVMTOOL-INIT-MARKER", false);
+      Boot b = boot(pvh_linux_yaml(tmp, bzimage ? "bz" : "pvh", "120s", "", bzimage), "HVMTOOL-INIT-MARKER");
       BOOST_TEST(b.seen_after.has_value());
       BOOST_TEST(b.output.find("hvmtool-init: action=poweroff") != std::string::npos);
       BOOST_TEST(b.exit_code == 0);

@@ -29,7 +29,7 @@ struct ElfSegment {
 };
 
 struct ElfNote {
-  std::string name;               // without the terminating NUL
+  std::string name;  // without the terminating NUL
   std::uint32_t type = 0;
   std::uint64_t offset = 0;       // file offset of the note header
   std::uint64_t desc_offset = 0;  // file offset of the descriptor
