@@ -89,8 +89,8 @@ void build(Domain& d, const Inputs& in, Outputs& out, const std::shared_ptr<std:
     throw Error("build_pv: the command line is " + std::to_string(cmdline.size()) + " bytes; " + kfile +
                 " accepts at most " + std::to_string(cmdline_max));
   if (!ramdisk.empty()) {
-    out.ramdisk = place_ramdisk(ramdisk.size(), std::max(out.kernel_high, ramdisk_floor), ramdisk_top,
-                                in.boot.ramdisk.string());
+    out.ramdisk =
+        place_ramdisk(ramdisk.size(), std::max(out.kernel_high, ramdisk_floor), ramdisk_top, in.boot.ramdisk.string());
     out.ramdisk_size = ramdisk.size();
   }
 

@@ -18,9 +18,8 @@ namespace hvmtool::build_pv {
 // Header field offsets in the file (= in boot_params).
 inline constexpr std::uint64_t kSetupSects = 0x1f1, kSyssize = 0x1f4, kBootFlag = 0x1fe, kJump = 0x200,
                                kHeaderMagic = 0x202, kVersion = 0x206, kLoadflags = 0x211, kCode32Start = 0x214,
-                               kInitrdAddrMax = 0x22c, kRelocatable = 0x234, kXloadflags = 0x236,
-                               kCmdlineSize = 0x238, kPrefAddress = 0x258, kInitSize = 0x260,
-                               kHeaderMin = 0x264;
+                               kInitrdAddrMax = 0x22c, kRelocatable = 0x234, kXloadflags = 0x236, kCmdlineSize = 0x238,
+                               kPrefAddress = 0x258, kInitSize = 0x260, kHeaderMin = 0x264;
 inline constexpr std::uint16_t kMinVersion = 0x020c;  // 2.12: xloadflags
 
 struct BzImage {
