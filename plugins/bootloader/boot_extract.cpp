@@ -190,7 +190,8 @@ Extracted extract_boot_files(const std::vector<DiskConfig>& disks, const std::ve
   out.kernel = scratch / "kernel";
   {
     OutFile f(out.kernel);
-    efs.copy(kernel, [&](const char* p, std::size_t n) { f.write(p, n); }, cancelled);
+    efs.copy(
+        kernel, [&](const char* p, std::size_t n) { f.write(p, n); }, cancelled);
     f.close();
   }
   if (!initrds.empty()) {
@@ -198,15 +199,16 @@ Extracted extract_boot_files(const std::vector<DiskConfig>& disks, const std::ve
     OutFile f(out.ramdisk);
     for (const auto& file : initrds) {
       check_cancelled(cancelled);
-      efs.copy(file, [&](const char* p, std::size_t n) { f.write(p, n); }, cancelled);
+      efs.copy(
+          file, [&](const char* p, std::size_t n) { f.write(p, n); }, cancelled);
     }
     f.close();
   }
   out.cmdline = entry.cmdline;
   if (!extra_cmdline.empty()) out.cmdline += (out.cmdline.empty() ? "" : " ") + extra_cmdline;
 
-  out.summary = where + ": " + config_path + " " + sel.label + ": kernel " + kernel.path + " (" + str(kernel.size) +
-                " bytes)";
+  out.summary =
+      where + ": " + config_path + " " + sel.label + ": kernel " + kernel.path + " (" + str(kernel.size) + " bytes)";
   for (const auto& f : initrds) out.summary += ", initrd " + f.path + " (" + str(f.size) + " bytes)";
   out.summary += ", cmdline \"" + out.cmdline + "\"";
   if (!sel.note.empty()) out.summary += " [" + sel.note + "]";

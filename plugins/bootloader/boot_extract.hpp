@@ -16,20 +16,20 @@ namespace hvmtool::grub {
 
 // The plugin's parameters (params: {grub: {...}}), read at load time.
 struct Settings {
-  std::string disk;                       // vdev of the disk to boot from; empty = the first disk
-  std::optional<unsigned> partition;      // partition number; empty = the boot partition
+  std::string disk;                   // vdev of the disk to boot from; empty = the first disk
+  std::optional<unsigned> partition;  // partition number; empty = the boot partition
   std::uint64_t max_kernel_size = 256ull << 20;
   std::uint64_t max_initrd_size = 1ull << 30;
-  std::filesystem::path tmpdir;           // parent of the scratch folder; empty = $TMPDIR or /run/hvmtool
+  std::filesystem::path tmpdir;  // parent of the scratch folder; empty = $TMPDIR or /run/hvmtool
 };
 
 inline constexpr std::uint64_t kMaxConfigSize = 1 << 20;
 
 // Config files looked for, in this order.
 inline const std::vector<std::string>& config_candidates() {
-  static const std::vector<std::string> c = {"/boot/grub/grub.cfg",        "/grub/grub.cfg",
+  static const std::vector<std::string> c = {"/boot/grub/grub.cfg",          "/grub/grub.cfg",
                                              "/boot/extlinux/extlinux.conf", "/extlinux.conf",
-                                             "/boot/grub/menu.lst",         "/grub/menu.lst"};
+                                             "/boot/grub/menu.lst",          "/grub/menu.lst"};
   return c;
 }
 

@@ -139,8 +139,8 @@ Selection select_entry(const BootMenu& menu, const std::vector<std::string>& boo
   if (from_args) {
     s.entry = find(menu, wanted, s.label);
     if (!s.entry)
-      throw Error("domain.bootloader_args: entry=" + wanted + ": no such entry in " + menu.format + " (entries: " +
-                  titles(menu) + ")");
+      throw Error("domain.bootloader_args: entry=" + wanted + ": no such entry in " + menu.format +
+                  " (entries: " + titles(menu) + ")");
   } else if (!menu.default_entry.empty()) {
     s.entry = find(menu, menu.default_entry, s.label);
     if (!s.entry) s.note = "default " + squote(menu.default_entry) + " matches no entry; booting the first";

@@ -24,7 +24,7 @@ struct BootEntry {
 struct BootMenu {
   std::string format;  // "grub.cfg", "extlinux.conf", "menu.lst"
   std::vector<BootEntry> entries;
-  std::string default_entry;  // as the file says: "0", "1>2", a title, id or label; empty = the first
+  std::string default_entry;        // as the file says: "0", "1>2", a title, id or label; empty = the first
   bool relative_to_config = false;  // extlinux: relative paths start at the config file's folder
 };
 

@@ -99,7 +99,8 @@ std::string ExtFilesystem::read_link(std::string_view what, const std::string& s
   } else {
     File f{ino, size, shown};
     std::atomic<bool> never{false};
-    copy(f, [&](const char* p, std::size_t n) { target.append(p, n); }, never);
+    copy(
+        f, [&](const char* p, std::size_t n) { target.append(p, n); }, never);
   }
   target.resize(std::strlen(target.c_str()));  // a NUL ends it, as the kernel reads it
   if (target.empty()) fail(std::string(what) + " " + squote(shown) + ": empty symlink");
@@ -148,8 +149,7 @@ std::optional<ExtFilesystem::Resolved> ExtFilesystem::resolve(std::string_view w
       fail(std::string(what) + " " + squote(shown) + ": cannot read inode " + str(ino) + ": " + ext2_error_text(re));
     if (LINUX_S_ISLNK(inode.i_mode)) {
       if (++links > kMaxSymlinks)
-        fail(std::string(what) + " " + squote(shown) + ": symlink loop (more than " + str(kMaxSymlinks) +
-             " symlinks)");
+        fail(std::string(what) + " " + squote(shown) + ": symlink loop (more than " + str(kMaxSymlinks) + " symlinks)");
       const std::string target = read_link(what, shown, ino);
       push_front(target);
       if (target.front() == '/') stack.clear();
@@ -199,14 +199,16 @@ std::string ExtFilesystem::read_all(std::string_view what, const File& file, std
   std::string data;
   data.reserve(static_cast<std::size_t>(file.size));
   std::atomic<bool> never{false};
-  copy(file, [&](const char* p, std::size_t n) { data.append(p, n); }, never);
+  copy(
+      file, [&](const char* p, std::size_t n) { data.append(p, n); }, never);
   return data;
 }
 
 void ExtFilesystem::copy(const File& file, const std::function<void(const char*, std::size_t)>& sink,
                          const std::atomic<bool>& cancelled) {
   ext2_file_t f = nullptr;
-  if (errcode_t e = ext2fs_file_open(fs_, file.ino, 0, &f)) fail(squote(file.path) + ": cannot open: " + ext2_error_text(e));
+  if (errcode_t e = ext2fs_file_open(fs_, file.ino, 0, &f))
+    fail(squote(file.path) + ": cannot open: " + ext2_error_text(e));
   struct Closer {
     ext2_file_t f;
     ~Closer() { ext2fs_file_close(f); }

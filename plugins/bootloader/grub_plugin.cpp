@@ -18,14 +18,19 @@ namespace {
 class Job {
  public:
   Job(const DomainConfig& config, Settings settings, std::shared_ptr<std::atomic<bool>> cancelled)
-      : disks_(config.disks), args_(config.bootloader_args), extra_cmdline_(config.cmdline), domain_(config.name),
-        settings_(std::move(settings)), cancelled_(std::move(cancelled)) {}
+      : disks_(config.disks),
+        args_(config.bootloader_args),
+        extra_cmdline_(config.cmdline),
+        domain_(config.name),
+        settings_(std::move(settings)),
+        cancelled_(std::move(cancelled)) {}
   ~Job() { remove_scratch(scratch_); }
 
   void run(Logger& log) {
     const auto began = std::chrono::steady_clock::now();
     try {
-      result_ = extract_boot_files(disks_, args_, extra_cmdline_, settings_, *cancelled_, [this] { return make_scratch(); });
+      result_ =
+          extract_boot_files(disks_, args_, extra_cmdline_, settings_, *cancelled_, [this] { return make_scratch(); });
     } catch (...) {
       std::lock_guard l(mu_);
       remove_scratch(std::exchange(scratch_, {}));
@@ -91,7 +96,8 @@ class GrubStage final : public Stage {
         [job, &ctx, done = std::move(done)](std::exception_ptr error) mutable {
           // undo() may have run already (timeout + grace): then ctx.boot is
           // not ours to touch, and the folder is gone.
-          if (!error && !job->deliver(ctx.boot)) error = std::make_exception_ptr(CancelledError("grub bootloader cancelled"));
+          if (!error && !job->deliver(ctx.boot))
+            error = std::make_exception_ptr(CancelledError("grub bootloader cancelled"));
           done(error);
         });
   }

@@ -48,7 +48,8 @@ PartitionTable whole_disk(const DiskImage& disk) {
 void check_bounds(const DiskImage& disk, const std::string& which, std::uint64_t entry_at, std::uint64_t first,
                   std::uint64_t count) {
   if (count == 0) disk.fail(which + " (entry at byte " + str(entry_at) + ") has no sectors");
-  if (first == 0) disk.fail(which + " (entry at byte " + str(entry_at) + ") starts at sector 0, over the partition table");
+  if (first == 0)
+    disk.fail(which + " (entry at byte " + str(entry_at) + ") starts at sector 0, over the partition table");
   const std::uint64_t sectors = disk.size() / kSectorSize;
   if (first >= sectors || count > sectors - first)
     disk.fail(which + " (entry at byte " + str(entry_at) + "): sectors " + str(first) + ".." + str(first + count - 1) +
@@ -62,8 +63,8 @@ bool is_extended(std::uint8_t type) { return type == 0x05 || type == 0x0F || typ
 using Guid = std::array<std::uint8_t, 16>;
 constexpr Guid kLinuxData = {0xAF, 0x3D, 0xC6, 0x0F, 0x83, 0x84, 0x72, 0x47,
                              0x8E, 0x79, 0x3D, 0x69, 0xD8, 0x47, 0x7D, 0xE4};  // 0FC63DAF-8483-4772-8E79-3D69D8477DE4
-constexpr Guid kLinuxRootX64 = {0xE3, 0xBC, 0x68, 0x4F, 0xCD, 0xE8, 0xB1, 0x4D,
-                                0x96, 0xE7, 0xFB, 0xCA, 0xF9, 0x84, 0xB7, 0x09};  // 4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709
+constexpr Guid kLinuxRootX64 = {0xE3, 0xBC, 0x68, 0x4F, 0xCD, 0xE8, 0xB1, 0x4D, 0x96,
+                                0xE7, 0xFB, 0xCA, 0xF9, 0x84, 0xB7, 0x09};  // 4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709
 constexpr Guid kXbootldr = {0xFF, 0xC2, 0x13, 0xBC, 0xE6, 0x59, 0x62, 0x42,
                             0xA3, 0x52, 0xB2, 0x75, 0xFD, 0x6F, 0x71, 0x72};  // BC13C2FF-59E6-4262-A352-B275FD6F7172
 
@@ -90,7 +91,8 @@ PartitionTable read_gpt(const DiskImage& disk) {
   if (stored != computed)
     disk.fail("GPT header CRC mismatch at byte " + str(at) + ": stored " + hex(stored, 8) + ", computed " +
               hex(computed, 8));
-  if (le64(&h[24]) != 1) disk.fail("GPT header at byte " + str(at) + " says it is at LBA " + str(le64(&h[24])) + ", not 1");
+  if (le64(&h[24]) != 1)
+    disk.fail("GPT header at byte " + str(at) + " says it is at LBA " + str(le64(&h[24])) + ", not 1");
   const std::uint64_t entries_lba = le64(&h[72]);
   const std::uint32_t count = le32(&h[80]);
   const std::uint32_t entry_size = le32(&h[84]);
@@ -199,7 +201,8 @@ PartitionTable read_partition_table(const DiskImage& disk) {
   auto mbr = disk.read(0, kSectorSize, "master boot record");
   if (mbr[510] != 0x55 || mbr[511] != 0xAA) {
     if (has_ext_magic(disk)) return whole_disk(disk);
-    disk.fail("no partition table (no 0x55AA signature at byte 510) and no ext2/3/4 filesystem (no magic at byte 1080)");
+    disk.fail(
+        "no partition table (no 0x55AA signature at byte 510) and no ext2/3/4 filesystem (no magic at byte 1080)");
   }
   for (int i = 0; i < 4; ++i)
     if (mbr[446 + 16 * i + 4] == 0xEE) return read_gpt(disk);
@@ -240,7 +243,8 @@ const Partition& choose_partition(const DiskImage& disk, const PartitionTable& t
   const auto& parts = table.partitions;
   if (table.kind == TableKind::none) {
     if (wanted && *wanted != 0)
-      disk.fail("partition " + str(*wanted) + " asked for, but the disk has no partition table (a whole-disk filesystem)");
+      disk.fail("partition " + str(*wanted) +
+                " asked for, but the disk has no partition table (a whole-disk filesystem)");
     return parts.front();
   }
   auto listing = [&] {
@@ -264,9 +268,12 @@ const Partition& choose_partition(const DiskImage& disk, const PartitionTable& t
 
 std::string describe(const PartitionTable& table, const Partition& p) {
   switch (table.kind) {
-    case TableKind::none: return "whole-disk filesystem";
-    case TableKind::mbr: return "MBR partition " + str(p.number) + " at byte " + str(p.offset);
-    case TableKind::gpt: return "GPT partition " + str(p.number) + " at byte " + str(p.offset);
+    case TableKind::none:
+      return "whole-disk filesystem";
+    case TableKind::mbr:
+      return "MBR partition " + str(p.number) + " at byte " + str(p.offset);
+    case TableKind::gpt:
+      return "GPT partition " + str(p.number) + " at byte " + str(p.offset);
   }
   return {};
 }

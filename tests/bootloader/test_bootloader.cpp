@@ -136,8 +136,8 @@ struct Run {
   std::exception_ptr error;
   test::TempDir scratch_parent;
 
-  Run(std::vector<fs::path> disks, std::vector<std::string> args = {},
-      std::map<std::string, std::string> params = {}, std::string cmdline = {}) {
+  Run(std::vector<fs::path> disks, std::vector<std::string> args = {}, std::map<std::string, std::string> params = {},
+      std::string cmdline = {}) {
     config.name = "boot-test";
     config.cmdline = std::move(cmdline);
     const char* vdevs[] = {"xvda", "xvdb", "xvdc"};
@@ -330,8 +330,9 @@ BOOST_AUTO_TEST_CASE(malformed_grub_cfg) {
   }
   std::string deep;
   for (int i = 0; i < 9; ++i) deep += "submenu s" + std::to_string(i) + " {\n";
-  BOOST_CHECK_EXCEPTION(parse_grub_cfg(deep), MenuError,
-                        [](const MenuError& e) { return std::string(e.what()) == "line 9: submenus nested more than 8 deep"; });
+  BOOST_CHECK_EXCEPTION(parse_grub_cfg(deep), MenuError, [](const MenuError& e) {
+    return std::string(e.what()) == "line 9: submenus nested more than 8 deep";
+  });
 }
 
 BOOST_AUTO_TEST_CASE(extlinux_conf) {
@@ -391,8 +392,10 @@ BOOST_AUTO_TEST_CASE(bootloader_args) {
              "entry=TITLE)");
   BOOST_TEST(message({"entry="}) ==
              "domain.bootloader_args: unknown argument 'entry=' (the grub bootloader knows entry=N and entry=TITLE)");
-  BOOST_TEST(message({"entry=2"}) == "domain.bootloader_args: entry=2: no such entry in menu.lst (entries: 0 'A', 1 'B')");
-  BOOST_TEST(message({"entry=C"}) == "domain.bootloader_args: entry=C: no such entry in menu.lst (entries: 0 'A', 1 'B')");
+  BOOST_TEST(message({"entry=2"}) ==
+             "domain.bootloader_args: entry=2: no such entry in menu.lst (entries: 0 'A', 1 'B')");
+  BOOST_TEST(message({"entry=C"}) ==
+             "domain.bootloader_args: entry=C: no such entry in menu.lst (entries: 0 'A', 1 'B')");
   BOOST_TEST(select_entry(m, {"entry=B"}).entry->kernel == "/b");
 }
 
@@ -414,8 +417,8 @@ BOOST_AUTO_TEST_CASE(finds_the_kernel_on_every_table_and_layout) {
     for (const char* layout : {"grub", "extlinux", "menulst"}) {
       const std::string what = std::string(table) + " " + layout;
       BOOST_TEST_CONTEXT(what) {
-        fs::path disk = world().disk(std::string("ok") + table + layout + ".img",
-                                     std::string(table) + " --layout " + layout);
+        fs::path disk =
+            world().disk(std::string("ok") + table + layout + ".img", std::string(table) + " --layout " + layout);
         Run run({disk});
         run.go();
         BOOST_REQUIRE_MESSAGE(!run.error, run.message());
@@ -480,7 +483,8 @@ BOOST_AUTO_TEST_CASE(disk_and_partition_params) {
              "domain.bootloader_args: unknown argument 'verbose' (the grub bootloader knows entry=N and entry=TITLE)");
   Run missing({world().dir.path() / "nope.img"});
   missing.go();
-  BOOST_TEST(missing.message() == (world().dir.path() / "nope.img").string() + ": cannot open disk image: No such file or directory");
+  BOOST_TEST(missing.message() ==
+             (world().dir.path() / "nope.img").string() + ": cannot open disk image: No such file or directory");
   for (Run* r : {&no_vdev, &no_part, &no_disks, &bad_args, &missing}) BOOST_TEST(r->leftovers() == 0u);
 }
 
@@ -518,6 +522,52 @@ BOOST_AUTO_TEST_CASE(cancelled_or_undone_early_leaves_nothing) {
   BOOST_TEST(undone.message() == "grub bootloader cancelled");
   BOOST_TEST(undone.leftovers() == 0u);
   BOOST_TEST(undone.ctx->boot.scratch_dir.empty());
+}
+
+// An MBR with a FAT-typed primary, then an extended partition holding two
+// logical ones (5: the ext4 filesystem, 6: empty): the first Linux partition
+// is 5; `partition: 1` is not ext4; an EBR that links to itself is a loop.
+BOOST_AUTO_TEST_CASE(logical_partitions) {
+  const fs::path fsimg = world().disk("logical-fs.img", "--no-table --layout grub");
+  const std::uint64_t fs_sectors = fs::file_size(fsimg) / 512;
+  const fs::path disk = world().dir.path() / "logical.img";
+  const std::uint64_t ext_sectors = fs_sectors + 6144;
+  fs::remove(disk);
+  spit(disk, "");
+  fs::resize_file(disk, (4096 + ext_sectors + 2048) * 512);
+  const std::string script =
+      "label: dos\nstart=2048, size=2048, type=c\nstart=4096, size=" + std::to_string(ext_sectors) +
+      ", type=5\nstart=6144, size=" + std::to_string(fs_sectors) +
+      ", type=83\nstart=" + std::to_string(6144 + fs_sectors + 2048) + ", size=2048, type=83\n";
+  auto r = test::run_command("printf '" + script + "' | sfdisk --quiet --no-reread --no-tell-kernel " + disk.string() +
+                             " && dd if=" + fsimg.string() + " of=" + disk.string() +
+                             " bs=512 seek=6144 conv=notrunc status=none");
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+
+  Run logical({disk});
+  logical.go();
+  BOOST_REQUIRE_MESSAGE(!logical.error, logical.message());
+  BOOST_TEST(slurp(logical.ctx->boot.kernel) == world().kernel_bytes);
+  Run fat({disk}, {}, {{"partition", "1"}});
+  fat.go();
+  BOOST_TEST(fat.message() == disk.string() +
+                                  ": MBR partition 1 at byte 1048576: not a readable ext2/3/4 filesystem: Bad magic "
+                                  "number in super-block");
+  Run six({disk}, {}, {{"partition", "6"}});
+  six.go();
+  BOOST_TEST(six.message().starts_with(disk.string() + ": MBR partition 6 at byte "));
+
+  // The second EBR (where the first one's link points) links to itself.
+  std::string bytes = slurp(disk);
+  const std::uint64_t ebr2 = 4096 + get32(bytes, 4096 * 512 + 446 + 16 + 8);
+  bytes[ebr2 * 512 + 446 + 16 + 4] = 0x05;
+  put32(bytes, ebr2 * 512 + 446 + 16 + 8, static_cast<std::uint32_t>(ebr2 - 4096));
+  spit(disk, bytes);
+  Run loop({disk});
+  loop.go();
+  BOOST_TEST(loop.message() == disk.string() + ": extended boot record at byte " + std::to_string(ebr2 * 512) +
+                                   " links back to byte " + std::to_string(ebr2 * 512) + " (a loop)");
+  BOOST_TEST(loop.leftovers() == 0u);
 }
 
 // ---------------------------------------------------------------------------
@@ -572,7 +622,9 @@ std::string disk_bytes_text(const fs::path& p) { return std::to_string(fs::file_
 const std::vector<Hostile>& hostile_disks() {
   static const std::vector<Hostile> cases = {
       {"traversal",
-       [] { return disk_with("traversal", {{"boot/grub/grub.cfg", grub_linux("/../../etc/passwd")}}); },
+       [] {
+         return disk_with("traversal", {{"boot/grub/grub.cfg", grub_linux("/../../etc/passwd")}});
+       },
        [](const fs::path& d) {
          return d.string() + kPart + "kernel '/../../etc/passwd': the path escapes the filesystem's root";
        }},
@@ -590,7 +642,9 @@ const std::vector<Hostile>& hostile_disks() {
          return disk_with("symlink-out", {{"boot/grub/grub.cfg", grub_linux("/boot/evil")},
                                           {"boot/evil", "->../../../../etc/shadow"}});
        },
-       [](const fs::path& d) { return d.string() + kPart + "kernel '/boot/evil': the path escapes the filesystem's root"; }},
+       [](const fs::path& d) {
+         return d.string() + kPart + "kernel '/boot/evil': the path escapes the filesystem's root";
+       }},
       {"absolute symlink stays inside",
        [] {
          return disk_with("symlink-abs",
@@ -598,7 +652,9 @@ const std::vector<Hostile>& hostile_disks() {
        },
        [](const fs::path& d) { return d.string() + kPart + "kernel '/boot/evil': not found"; }},
       {"missing kernel",
-       [] { return disk_with("missing", {{"boot/grub/grub.cfg", grub_linux("/boot/vmlinuz-nope")}}); },
+       [] {
+         return disk_with("missing", {{"boot/grub/grub.cfg", grub_linux("/boot/vmlinuz-nope")}});
+       },
        [](const fs::path& d) { return d.string() + kPart + "kernel '/boot/vmlinuz-nope': not found"; }},
       {"missing initrd",
        [] {
@@ -612,9 +668,13 @@ const std::vector<Hostile>& hostile_disks() {
                                    {"boot/loop1", "->loop2"},
                                    {"boot/loop2", "->/boot/loop1"}});
        },
-       [](const fs::path& d) { return d.string() + kPart + "kernel '/boot/loop1': symlink loop (more than 8 symlinks)"; }},
+       [](const fs::path& d) {
+         return d.string() + kPart + "kernel '/boot/loop1': symlink loop (more than 8 symlinks)";
+       }},
       {"directory as kernel",
-       [] { return disk_with("dir", {{"boot/grub/grub.cfg", grub_linux("/boot/grub")}}); },
+       [] {
+         return disk_with("dir", {{"boot/grub/grub.cfg", grub_linux("/boot/grub")}});
+       },
        [](const fs::path& d) { return d.string() + kPart + "kernel '/boot/grub': is a directory"; }},
       {"device as kernel",
        [] {
@@ -626,37 +686,43 @@ const std::vector<Hostile>& hostile_disks() {
        }},
       {"FIFO as initrd",
        [] {
-         return disk_with("fifo", {{"boot/grub/grub.cfg", grub_linux("/boot/vmlinuz-hvmtool", "/boot/fifo")}},
-                          "--mbr", "cd /boot\nmknod fifo p\n");
+         return disk_with("fifo", {{"boot/grub/grub.cfg", grub_linux("/boot/vmlinuz-hvmtool", "/boot/fifo")}}, "--mbr",
+                          "cd /boot\nmknod fifo p\n");
        },
        [](const fs::path& d) {
          return d.string() + kPart + "initrd '/boot/fifo': not a regular file (a device, FIFO or socket)";
        }},
       {"file as a directory",
-       [] { return disk_with("notdir", {{"boot/grub/grub.cfg", grub_linux("/boot/vmlinuz-hvmtool/x")}}); },
+       [] {
+         return disk_with("notdir", {{"boot/grub/grub.cfg", grub_linux("/boot/vmlinuz-hvmtool/x")}});
+       },
        [](const fs::path& d) {
          return d.string() + kPart + "kernel '/boot/vmlinuz-hvmtool/x': /boot/vmlinuz-hvmtool is not a directory";
        }},
       {"huge config",
        [] {
-         return disk_with("huge", {{"boot/grub/grub.cfg", grub_linux("/boot/vmlinuz-hvmtool") +
-                                                              std::string((1 << 20) + 1, '#')}});
+         return disk_with(
+             "huge", {{"boot/grub/grub.cfg", grub_linux("/boot/vmlinuz-hvmtool") + std::string((1 << 20) + 1, '#')}});
        },
        [](const fs::path& d) {
-         return d.string() + kPart + "config '/boot/grub/grub.cfg' is " + std::to_string((1 << 20) + 1 + grub_linux("/boot/vmlinuz-hvmtool").size()) +
+         return d.string() + kPart + "config '/boot/grub/grub.cfg' is " +
+                std::to_string((1 << 20) + 1 + grub_linux("/boot/vmlinuz-hvmtool").size()) +
                 " bytes, more than the limit of 1048576";
        }},
       {"config is a directory",
        [] { return disk_with("cfgdir", {}, "--mbr", "rm /boot/grub/grub.cfg\nmkdir /boot/grub/grub.cfg\n"); },
        [](const fs::path& d) { return d.string() + kPart + "config '/boot/grub/grub.cfg' is not a regular file"; }},
       {"malformed config",
-       [] { return disk_with("malformed", {{"boot/grub/grub.cfg", "set default=0\nmenuentry 'evil {\n"}}); },
+       [] {
+         return disk_with("malformed", {{"boot/grub/grub.cfg", "set default=0\nmenuentry 'evil {\n"}});
+       },
        [](const fs::path& d) { return d.string() + kPart + "/boot/grub/grub.cfg: line 2: unterminated single quote"; }},
       {"no boot entry",
-       [] { return disk_with("noentry", {{"boot/grub/grub.cfg", "set timeout=5\n"}}); },
+       [] {
+         return disk_with("noentry", {{"boot/grub/grub.cfg", "set timeout=5\n"}});
+       },
        [](const fs::path& d) { return d.string() + kPart + "/boot/grub/grub.cfg: grub.cfg has no boot entries"; }},
-      {"no config",
-       [] { return disk_with("nocfg", {}, "--mbr", "rm /boot/grub/grub.cfg\n"); },
+      {"no config", [] { return disk_with("nocfg", {}, "--mbr", "rm /boot/grub/grub.cfg\n"); },
        [](const fs::path& d) {
          return d.string() + kPart +
                 "no boot config found (looked for /boot/grub/grub.cfg, /grub/grub.cfg, /boot/extlinux/extlinux.conf, "
@@ -665,8 +731,8 @@ const std::vector<Hostile>& hostile_disks() {
       {"kernel larger than max_kernel_size",
        [] { return world().disk("bigkernel.img", "--mbr"); },
        [](const fs::path& d) {
-         return d.string() + kPart + "kernel '/boot/vmlinuz-hvmtool' is " + std::to_string(world().kernel_bytes.size()) +
-                " bytes, more than max_kernel_size (65536)";
+         return d.string() + kPart + "kernel '/boot/vmlinuz-hvmtool' is " +
+                std::to_string(world().kernel_bytes.size()) + " bytes, more than max_kernel_size (65536)";
        },
        {{"max_kernel_size", "64K"}}},
       {"truncated disk",
@@ -677,8 +743,8 @@ const std::vector<Hostile>& hostile_disks() {
        },
        [](const fs::path& d) {
          const std::uint64_t sectors = (fs::file_size(world().dir.path() / "ok--mbrgrub.img") - (2 << 20)) / 512;
-         return d.string() + ": MBR partition 1 (entry at byte 446): sectors 2048.." + std::to_string(2048 + sectors - 1) +
-                " (bytes 1048576.." + std::to_string((2048 + sectors) * 512) +
+         return d.string() + ": MBR partition 1 (entry at byte 446): sectors 2048.." +
+                std::to_string(2048 + sectors - 1) + " (bytes 1048576.." + std::to_string((2048 + sectors) * 512) +
                 ") extend beyond the end of the disk (3145728 bytes)";
        }},
       {"truncated whole-disk filesystem",
@@ -692,23 +758,20 @@ const std::vector<Hostile>& hostile_disks() {
                 std::to_string(fs::file_size(world().dir.path() / "ok--no-tablegrub.img")) +
                 " bytes do not fit in its 4194304-byte partition (truncated image?)";
        }},
-      {"truncated to less than a sector",
-       [] { return world().dir.write("tiny.img", std::string(100, '\0')); },
+      {"truncated to less than a sector", [] { return world().dir.write("tiny.img", std::string(100, '\0')); },
        [](const fs::path& d) { return d.string() + ": truncated: 100 bytes, smaller than one 512-byte sector"; }},
-      {"not a disk",
-       [] { return world().dir.write("garbage.img", pattern(8192, 9)); },
+      {"not a disk", [] { return world().dir.write("garbage.img", pattern(8192, 9)); },
        [](const fs::path& d) {
          return d.string() +
-                ": no partition table (no 0x55AA signature at byte 510) and no ext2/3/4 filesystem (no magic at byte 1080)";
+                ": no partition table (no 0x55AA signature at byte 510) and no ext2/3/4 filesystem (no magic at byte "
+                "1080)";
        }},
       {"MBR partition beyond the disk end",
-       [] {
-         return edited("mbr-beyond", "--mbr", [](std::string& b) { put32(b, 446 + 12, 0x00FFFFFF); });
-       },
+       [] { return edited("mbr-beyond", "--mbr", [](std::string& b) { put32(b, 446 + 12, 0x00FFFFFF); }); },
        [](const fs::path& d) {
-         return d.string() + ": MBR partition 1 (entry at byte 446): sectors 2048.." + std::to_string(2048 + 0xFFFFFF - 1) +
-                " (bytes 1048576.." + std::to_string((2048ull + 0xFFFFFF) * 512) + ") extend beyond the end of the disk (" +
-                disk_bytes_text(d) + " bytes)";
+         return d.string() + ": MBR partition 1 (entry at byte 446): sectors 2048.." +
+                std::to_string(2048 + 0xFFFFFF - 1) + " (bytes 1048576.." + std::to_string((2048ull + 0xFFFFFF) * 512) +
+                ") extend beyond the end of the disk (" + disk_bytes_text(d) + " bytes)";
        }},
       {"GPT header CRC mismatch",
        [] { return edited("gpt-hcrc", "--gpt", [](std::string& b) { b[512 + 56] ^= 0x01; }); },
@@ -723,8 +786,8 @@ const std::vector<Hostile>& hostile_disks() {
        [] { return edited("gpt-acrc", "--gpt", [](std::string& b) { b[1024 + 56] ^= 0x20; }); },
        [](const fs::path& d) {
          std::string b = slurp(d);
-         return d.string() + ": GPT partition entry array CRC mismatch at byte 1024: stored " + hex8(get32(b, 512 + 88)) +
-                ", computed " + hex8(crc(b.substr(1024, 128 * 128)));
+         return d.string() + ": GPT partition entry array CRC mismatch at byte 1024: stored " +
+                hex8(get32(b, 512 + 88)) + ", computed " + hex8(crc(b.substr(1024, 128 * 128)));
        }},
       {"GPT partition beyond the disk end",
        [] {
@@ -735,8 +798,8 @@ const std::vector<Hostile>& hostile_disks() {
        },
        [](const fs::path& d) {
          return d.string() + ": GPT partition 1 (entry at byte 1024): sectors 2048.." + std::to_string(1ull << 40) +
-                " (bytes 1048576.." + std::to_string(((1ull << 40) + 1) * 512) + ") extend beyond the end of the disk (" +
-                disk_bytes_text(d) + " bytes)";
+                " (bytes 1048576.." + std::to_string(((1ull << 40) + 1) * 512) +
+                ") extend beyond the end of the disk (" + disk_bytes_text(d) + " bytes)";
        }},
       {"GPT entry array beyond the disk end",
        [] {
@@ -753,9 +816,7 @@ const std::vector<Hostile>& hostile_disks() {
                 ") ends beyond the image's " + disk_bytes_text(d) + " bytes";
        }},
       {"not an ext filesystem",
-       [] {
-         return edited("notext", "--mbr", [](std::string& b) { std::memset(b.data() + (1 << 20), 0, 4096); });
-       },
+       [] { return edited("notext", "--mbr", [](std::string& b) { std::memset(b.data() + (1 << 20), 0, 4096); }); },
        [](const fs::path& d) {
          return d.string() + kPart + "not a readable ext2/3/4 filesystem: Bad magic number in super-block";
        }},

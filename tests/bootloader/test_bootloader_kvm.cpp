@@ -57,8 +57,8 @@ struct Boot {
   test::CommandResult run(const fs::path& disk, const std::string& args, const fs::path& log) {
     std::string yaml = slurp(test::source_dir() / "config" / "disk-boot.yaml");
     yaml = replace(yaml, "target=../build/tests/disk-boot.img", "target=" + disk.string());
-    yaml = replace(yaml, "name: disk-boot", "name: disk-boot-test-" + std::to_string(::getpid()) + "\n  logfile: " +
-                                                   log.string());
+    yaml = replace(yaml, "name: disk-boot",
+                   "name: disk-boot-test-" + std::to_string(::getpid()) + "\n  logfile: " + log.string());
     yaml = replace(yaml, "bootloader_args: [\"entry=0\"]", "bootloader_args: [" + args + "]");
     return test::run_command("TMPDIR=" + scratch_parent.string() + " " + (test::build_dir() / "hvmtool").string() +
                              " run --timings " + tmp.write("disk-boot.yaml", yaml).string());
@@ -95,7 +95,8 @@ BOOST_AUTO_TEST_CASE(shipped_config_boots_the_kernel_from_grub_cfg) {
   std::cout << con;
   BOOST_TEST(r.exit_code == 0);
   BOOST_TEST(std::regex_search(r.out, std::regex(R"(\n  bootloader grub +[0-9.]+ ms  ok\n)")));
-  BOOST_TEST(r.out.find("grub: " + disk.string() + ": MBR partition 1 at byte 1048576: /boot/grub/grub.cfg entry 0 "
+  BOOST_TEST(r.out.find("grub: " + disk.string() +
+                        ": MBR partition 1 at byte 1048576: /boot/grub/grub.cfg entry 0 "
                         "'hvmtool test kernel': kernel /boot/vmlinuz-hvmtool (" +
                         std::to_string(fs::file_size(TEST_BZIMAGE)) + " bytes), initrd /boot/initrd.img-hvmtool (" +
                         std::to_string(b.initrd.size()) + " bytes), cmdline \"" + cmdline + "\"") != std::string::npos);
@@ -127,7 +128,8 @@ BOOST_AUTO_TEST_CASE(hostile_disk_fails_the_run_and_leaves_nothing) {
   auto r = b.run(disk, "\"entry=0\"", log);
   std::cout << r.out;
   BOOST_TEST(r.exit_code == 2);
-  BOOST_TEST(r.out.find("stage bootloader (grub) failed: " + disk.string() + ": GPT header CRC mismatch at byte 512: "
+  BOOST_TEST(r.out.find("stage bootloader (grub) failed: " + disk.string() +
+                        ": GPT header CRC mismatch at byte 512: "
                         "stored 0x") != std::string::npos);
   BOOST_TEST(r.out.find("  bootloader grub") != std::string::npos);
   BOOST_TEST(r.out.find("  build ") == std::string::npos);
