@@ -193,6 +193,10 @@ class RealXenApi final : public XenApi {
   int dom_build_image(xc_dom_image* dom) override { return ::xc_dom_build_image(dom); }
   int dom_boot_image(xc_dom_image* dom) override { return ::xc_dom_boot_image(dom); }
   int dom_gnttab_init(xc_dom_image* dom) override { return ::xc_dom_gnttab_init(dom); }
+  int gnttab_seed(std::uint32_t domid, bool is_hvm, std::uint64_t console_gfn, std::uint64_t xenstore_gfn,
+                  std::uint32_t console_domid, std::uint32_t xenstore_domid) override {
+    return ::xc_dom_gnttab_seed(xch_, domid, is_hvm, console_gfn, xenstore_gfn, console_domid, xenstore_domid);
+  }
   PvImageResult dom_result(xc_dom_image* dom) override {
     PvImageResult r;
     r.translated = ::xc_dom_translated(dom);

@@ -124,6 +124,10 @@ class XenApi {
   virtual int dom_build_image(xc_dom_image* dom) = 0;
   virtual int dom_boot_image(xc_dom_image* dom) = 0;
   virtual int dom_gnttab_init(xc_dom_image* dom) = 0;
+  // xc_dom_gnttab_seed: the reserved grant entries xenconsoled and xenstored
+  // map (GNTTAB_RESERVED_CONSOLE/XENSTORE), for a domain not built by xc_dom.
+  virtual int gnttab_seed(std::uint32_t domid, bool is_hvm, std::uint64_t console_gfn, std::uint64_t xenstore_gfn,
+                          std::uint32_t console_domid, std::uint32_t xenstore_domid) = 0;
   virtual PvImageResult dom_result(xc_dom_image* dom) = 0;
   virtual void dom_release(xc_dom_image* dom) = 0;
 };

@@ -59,7 +59,7 @@ void XenDomain::init() {
   console_port_ = static_cast<std::uint32_t>(cp);
   {
     std::lock_guard lock(shared_->mu);
-    shared_->store_ports[id_] = store_port_;
+    shared_->records[id_] = XenShared::Record{type_, store_port_, console_port_, store_domid_, console_domid_};
   }
 
   // libxl__arch_domain_create.
@@ -70,6 +70,9 @@ void XenDomain::init() {
     }
     if (api_.hvm_param_set(id_, HVM_PARAM_TIMER_MODE, kTimerModeNoDelay) < 0) fail("HVM_PARAM_TIMER_MODE", errno);
     if (api_.hvm_param_set(id_, HVM_PARAM_ALTP2M, 0) < 0) fail("HVM_PARAM_ALTP2M", errno);
+    // What xc_dom's bootlate_hvm sets: the ports the guest finds its console and store on.
+    if (api_.hvm_param_set(id_, HVM_PARAM_CONSOLE_EVTCHN, console_port_) < 0) fail("HVM_PARAM_CONSOLE_EVTCHN", errno);
+    if (api_.hvm_param_set(id_, HVM_PARAM_STORE_EVTCHN, store_port_) < 0) fail("HVM_PARAM_STORE_EVTCHN", errno);
   } else {
     if (api_.domain_set_memmap_limit(id_, max_memory_ >> 10) < 0) fail("xc_domain_set_memmap_limit", errno);
   }

@@ -95,11 +95,9 @@ void EventState::mark_destroyed() {
 // ---- XenShared
 
 XenShared::XenShared(boost::asio::io_context& io_, Logger& log_, std::shared_ptr<XenApi> api_)
-    : io(io_), log(log_), api(std::move(api_)), store(api, [this](DomainId id) -> std::optional<std::uint32_t> {
-        std::lock_guard lock(mu);
-        auto it = store_ports.find(id);
-        if (it == store_ports.end()) return std::nullopt;
-        return it->second;
+    : io(io_), log(log_), api(std::move(api_)),
+      store(api, [this](DomainId id, std::uint64_t mfn, std::uint32_t port) {
+        return prepare_introduce(id, mfn, port);
       }) {}
 
 XenShared::~XenShared() { stop_watch(); }
@@ -180,7 +178,25 @@ void XenShared::poll_domains() {
 void XenShared::forget(DomainId id) {
   std::lock_guard lock(mu);
   live.erase(id);
-  store_ports.erase(id);
+  records.erase(id);
+}
+
+std::uint32_t XenShared::prepare_introduce(DomainId id, std::uint64_t store_mfn, std::uint32_t port) {
+  std::optional<Record> r;
+  {
+    std::lock_guard lock(mu);
+    if (auto it = records.find(id); it != records.end()) r = it->second;
+  }
+  if (!r) return port;  // not one of ours: as given
+  if (r->type != DomainType::pv) {
+    std::uint64_t console_gfn = 0;
+    if (api->hvm_param_get(id, HVM_PARAM_CONSOLE_PFN, &console_gfn) < 0)
+      throw PlatformError("xen: domain " + std::to_string(id) + ": xc_hvm_param_get CONSOLE_PFN: " +
+                          std::strerror(errno));
+    if (api->gnttab_seed(id, true, console_gfn, store_mfn, r->console_domid, r->store_domid) != 0)
+      throw PlatformError("xen: domain " + std::to_string(id) + ": xc_dom_gnttab_seed: " + std::strerror(errno));
+  }
+  return port ? port : r->store_port;
 }
 
 // ---- XenPlatform

@@ -61,7 +61,12 @@ struct XenShared : std::enable_shared_from_this<XenShared> {
   std::mutex mu;
   bool opened = false;
   std::map<DomainId, std::weak_ptr<EventState>> live;
-  std::map<DomainId, std::uint32_t> store_ports;
+  struct Record {
+    DomainType type = DomainType::hvm;
+    std::uint32_t store_port = 0, console_port = 0;
+    std::uint32_t store_domid = 0, console_domid = 0;
+  };
+  std::map<DomainId, Record> records;  // what introduce_domain needs of our domains
   std::unique_ptr<boost::asio::posix::stream_descriptor> watch;
 
   void ensure_open();  // api->open(), then the @releaseDomain watch
@@ -72,6 +77,9 @@ struct XenShared : std::enable_shared_from_this<XenShared> {
   void poll_domains();
   std::optional<DomInfo> info(DomainId id);
   void forget(DomainId id);
+  // XenStore's PrepareIntroduce: our port when none is given; for HVM/PVH
+  // domains (not built by xc_dom) the grant entries xc_dom_gnttab_init seeds.
+  std::uint32_t prepare_introduce(DomainId id, std::uint64_t store_mfn, std::uint32_t port);
 };
 
 class XenPlatform final : public Platform {

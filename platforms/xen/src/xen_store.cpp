@@ -56,8 +56,8 @@ class XenTransaction final : public StoreTransaction {
 
 }  // namespace
 
-XenStore::XenStore(std::shared_ptr<XenApi> api, std::function<std::optional<std::uint32_t>(DomainId)> store_port_of)
-    : api_(std::move(api)), store_port_of_(std::move(store_port_of)) {}
+XenStore::XenStore(std::shared_ptr<XenApi> api, PrepareIntroduce prepare)
+    : api_(std::move(api)), prepare_(std::move(prepare)) {}
 
 void XenStore::transact(const std::function<void(StoreTransaction&)>& body) {
   for (int attempt = 1;; ++attempt) {
@@ -94,9 +94,7 @@ void XenStore::set_permissions(std::string_view path, const std::vector<StorePer
 }
 
 void XenStore::introduce_domain(DomainId domid, std::uint64_t store_mfn, std::uint32_t store_port) {
-  if (store_port == 0 && store_port_of_) {
-    if (auto p = store_port_of_(domid)) store_port = *p;
-  }
+  if (prepare_) store_port = prepare_(domid, store_mfn, store_port);
   if (store_port == 0)
     throw PlatformError("xen: xs_introduce_domain " + std::to_string(domid) + ": no store event channel");
   if (!api_->xs_introduce_domain(domid, store_mfn, store_port))

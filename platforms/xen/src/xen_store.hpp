@@ -13,10 +13,13 @@ namespace hvmtool::xen {
 // / xs_transaction_end with EAGAIN retry, xs_write, xs_set_permissions, ...).
 class XenStore final : public Store {
  public:
-  // `store_port_of` gives the store event channel the platform allocated for
-  // a domain; introduce_domain uses it when called with port 0 (the core
-  // build_post stage passes 0 when no stage left a "store.port" note).
-  XenStore(std::shared_ptr<XenApi> api, std::function<std::optional<std::uint32_t>(DomainId)> store_port_of = {});
+  // Called by introduce_domain before xs_introduce_domain with the domain,
+  // the store frame and the port given; returns the port to introduce with.
+  // The platform uses it to supply the store event channel it allocated
+  // (the core build_post stage passes 0 when no stage left a "store.port"
+  // note) and to seed the grant entries xenstored maps.
+  using PrepareIntroduce = std::function<std::uint32_t(DomainId, std::uint64_t store_mfn, std::uint32_t port)>;
+  explicit XenStore(std::shared_ptr<XenApi> api, PrepareIntroduce prepare = {});
 
   void transact(const std::function<void(StoreTransaction&)>& body) override;
   std::optional<std::string> read(std::string_view path) override;
@@ -32,7 +35,7 @@ class XenStore final : public Store {
 
  private:
   std::shared_ptr<XenApi> api_;
-  std::function<std::optional<std::uint32_t>(DomainId)> store_port_of_;
+  PrepareIntroduce prepare_;
 };
 
 }  // namespace hvmtool::xen

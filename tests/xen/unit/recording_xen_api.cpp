@@ -549,6 +549,15 @@ int RecordingXenApi::dom_build_image(xc_dom_image* dom) { DOM_CALL("xc_dom_build
 int RecordingXenApi::dom_boot_image(xc_dom_image* dom) { DOM_CALL("xc_dom_boot_image", "") }
 int RecordingXenApi::dom_gnttab_init(xc_dom_image* dom) { DOM_CALL("xc_dom_gnttab_init", "") }
 
+int RecordingXenApi::gnttab_seed(std::uint32_t domid, bool is_hvm, std::uint64_t console_gfn,
+                                 std::uint64_t xenstore_gfn, std::uint32_t console_domid,
+                                 std::uint32_t xenstore_domid) {
+  SIMPLE_CALL("xc_dom_gnttab_seed", std::to_string(domid) + " hvm=" + std::to_string(is_hvm) + " console=" +
+                                        hex(console_gfn) + " xenstore=" + hex(xenstore_gfn) +
+                                        " console_domid=" + std::to_string(console_domid) +
+                                        " xenstore_domid=" + std::to_string(xenstore_domid))
+}
+
 PvImageResult RecordingXenApi::dom_result(xc_dom_image*) {
   std::lock_guard l(mu_);
   add("xc_dom results");

@@ -106,6 +106,8 @@ class RecordingXenApi final : public XenApi {
   int dom_build_image(xc_dom_image* dom) override;
   int dom_boot_image(xc_dom_image* dom) override;
   int dom_gnttab_init(xc_dom_image* dom) override;
+  int gnttab_seed(std::uint32_t domid, bool is_hvm, std::uint64_t console_gfn, std::uint64_t xenstore_gfn,
+                  std::uint32_t console_domid, std::uint32_t xenstore_domid) override;
   PvImageResult dom_result(xc_dom_image* dom) override;
   void dom_release(xc_dom_image* dom) override;
 

@@ -87,6 +87,8 @@ BOOST_AUTO_TEST_CASE(create_hvm_call_sequence) {
       "xc_hvm_param_set 7 " + std::to_string(HVM_PARAM_VPT_ALIGN) + " 0x1",
       "xc_hvm_param_set 7 " + std::to_string(HVM_PARAM_TIMER_MODE) + " 0x1",
       "xc_hvm_param_set 7 " + std::to_string(HVM_PARAM_ALTP2M) + " 0x0",
+      "xc_hvm_param_set 7 " + std::to_string(HVM_PARAM_CONSOLE_EVTCHN) + " 0xb",
+      "xc_hvm_param_set 7 " + std::to_string(HVM_PARAM_STORE_EVTCHN) + " 0xa",
       "xc_domain_set_tsc_info 7 0",
       // libxl_get_required_shadow_memory(256 MiB, 2 vCPUs) = 4 * (256*2 + 2*256) KiB
       "xc_set_paging_mempool_size 7 " + std::to_string(4ull * (256 * 2 + 2 * 256) * 1024),
@@ -130,6 +132,8 @@ BOOST_AUTO_TEST_CASE(create_pv_and_pvh_per_type_settings) {
   const std::vector<std::string> want = {
       "xc_hvm_param_set 8 " + std::to_string(HVM_PARAM_TIMER_MODE) + " 0x1",
       "xc_hvm_param_set 8 " + std::to_string(HVM_PARAM_ALTP2M) + " 0x0",
+      "xc_hvm_param_set 8 " + std::to_string(HVM_PARAM_CONSOLE_EVTCHN) + " 0xd",
+      "xc_hvm_param_set 8 " + std::to_string(HVM_PARAM_STORE_EVTCHN) + " 0xc",
   };
   BOOST_TEST(sets == want, boost::test_tools::per_element());
 }

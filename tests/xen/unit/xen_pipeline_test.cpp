@@ -116,6 +116,7 @@ BOOST_AUTO_TEST_CASE(hvm_run_writes_the_store_calls_in_order_and_tears_down) {
       "xenforeignmemory_unmap",
       "xc_hvm_param_set 7 1 0xfeffc",
       "xc_domain_hvm_setcontext 7",
+      "xc_dom_gnttab_seed 7 hvm=1 console=0xfefff xenstore=0xfeffc console_domid=0 xenstore_domid=0",
       "xs_introduce_domain 7 mfn=0xfeffc port=10",
       "xc_domain_unpause 7",
       "xc_domain_getinfolist first=7 max=1",

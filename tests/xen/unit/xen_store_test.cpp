@@ -70,9 +70,8 @@ BOOST_AUTO_TEST_CASE(read_list_remove) {
 
 BOOST_AUTO_TEST_CASE(introduce_domain_with_the_platform_s_port) {
   auto api = std::make_shared<RecordingXenApi>();
-  XenStore store(api, [](DomainId id) -> std::optional<std::uint32_t> {
-    if (id == 5) return 42;
-    return std::nullopt;
+  XenStore store(api, [](DomainId id, std::uint64_t, std::uint32_t port) -> std::uint32_t {
+    return port ? port : id == 5 ? 42 : 0;
   });
   store.introduce_domain(5, 0xfeffc, 0);   // core build_post without a store.port note
   store.introduce_domain(5, 0x12345, 17);  // an explicit port wins
