@@ -30,7 +30,8 @@ PvImageResult build_pv(XenApi& api, const PvBuildInput& in);
 class BuildXenPvStage final : public Stage {
  public:
   using ApiFactory = std::function<std::shared_ptr<XenApi>()>;
-  BuildXenPvStage(ApiFactory make_api, std::string features) : make_api_(std::move(make_api)), features_(std::move(features)) {}
+  BuildXenPvStage(ApiFactory make_api, std::string features)
+      : make_api_(std::move(make_api)), features_(std::move(features)) {}
 
   std::string_view name() const override { return "build_xen_pv"; }
   void async_run(StageContext& ctx, Completion done) override;

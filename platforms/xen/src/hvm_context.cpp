@@ -31,7 +31,8 @@ void append_descriptor(std::vector<std::uint8_t>& out, std::uint16_t typecode, s
 // (vcpu_hvm copies sizeof(descriptor) + sizeof(hvm_save_header) bytes).
 void append_header(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> full) {
   const std::size_t n = sizeof(hvm_save_descriptor) + sizeof(hvm_save_header);
-  if (full.size() < n) throw PlatformError("xen: HVM context of " + std::to_string(full.size()) + " bytes has no header");
+  if (full.size() < n)
+    throw PlatformError("xen: HVM context of " + std::to_string(full.size()) + " bytes has no header");
   hvm_save_descriptor d;
   std::memcpy(&d, full.data(), sizeof d);
   if (d.typecode != kCodeHeader)
@@ -76,10 +77,10 @@ hvm_hw_cpu cpu_record(const VcpuContext& c) {
   r.msr_efer = c.efer;
   r.dr6 = kDr6Default;
   r.dr7 = kDr7Default;
-#define HVMTOOL_SEG(field, seg)                          \
-  r.field##_sel = (seg).selector;                        \
-  r.field##_limit = (seg).limit;                         \
-  r.field##_base = (seg).base;                           \
+#define HVMTOOL_SEG(field, seg)   \
+  r.field##_sel = (seg).selector; \
+  r.field##_limit = (seg).limit;  \
+  r.field##_base = (seg).base;    \
   r.field##_arbytes = segment_arbytes(seg);
   HVMTOOL_SEG(cs, c.cs)
   HVMTOOL_SEG(ds, c.ds)

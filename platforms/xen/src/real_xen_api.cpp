@@ -45,8 +45,7 @@ class RealXenApi final : public XenApi {
     if (!fmem_ && !(fmem_ = ::xenforeignmemory_open(nullptr, 0)))
       throw PlatformError(std::string("xen platform: xenforeignmemory_open: ") + std::strerror(errno));
     if (!xs_ && !(xs_ = ::xs_open(0)))
-      throw PlatformError(std::string("xen platform: xs_open: ") + std::strerror(errno) +
-                          " (is xenstored running?)");
+      throw PlatformError(std::string("xen platform: xs_open: ") + std::strerror(errno) + " (is xenstored running?)");
   }
 
   int domain_create(std::uint32_t* domid, xen_domctl_createdomain* config) override {
@@ -108,8 +107,7 @@ class RealXenApi final : public XenApi {
     return ::xc_evtchn_alloc_unbound(xch_, domid, remote);
   }
 
-  void* foreignmemory_map(std::uint32_t domid, int prot, std::size_t pages, const xen_pfn_t* arr,
-                          int* err) override {
+  void* foreignmemory_map(std::uint32_t domid, int prot, std::size_t pages, const xen_pfn_t* arr, int* err) override {
     return ::xenforeignmemory_map(fmem_, domid, prot, pages, arr, err);
   }
   int foreignmemory_unmap(void* addr, std::size_t pages) override {

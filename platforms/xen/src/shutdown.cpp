@@ -19,12 +19,28 @@ std::optional<DomainEvent> event_for(const std::optional<DomInfo>& info) {
   if (info->shutdown()) {
     const unsigned code = info->shutdown_code();
     switch (code) {
-      case SHUTDOWN_poweroff: e.reason = ShutdownReason::poweroff; e.detail = "SHUTDOWN_poweroff"; break;
-      case SHUTDOWN_reboot: e.reason = ShutdownReason::reboot; e.detail = "SHUTDOWN_reboot"; break;
-      case SHUTDOWN_suspend: return std::nullopt;
-      case SHUTDOWN_crash: e.reason = ShutdownReason::crash; e.detail = "SHUTDOWN_crash"; break;
-      case SHUTDOWN_watchdog: e.reason = ShutdownReason::crash; e.detail = "SHUTDOWN_watchdog"; break;
-      case SHUTDOWN_soft_reset: e.reason = ShutdownReason::reboot; e.detail = "SHUTDOWN_soft_reset"; break;
+      case SHUTDOWN_poweroff:
+        e.reason = ShutdownReason::poweroff;
+        e.detail = "SHUTDOWN_poweroff";
+        break;
+      case SHUTDOWN_reboot:
+        e.reason = ShutdownReason::reboot;
+        e.detail = "SHUTDOWN_reboot";
+        break;
+      case SHUTDOWN_suspend:
+        return std::nullopt;
+      case SHUTDOWN_crash:
+        e.reason = ShutdownReason::crash;
+        e.detail = "SHUTDOWN_crash";
+        break;
+      case SHUTDOWN_watchdog:
+        e.reason = ShutdownReason::crash;
+        e.detail = "SHUTDOWN_watchdog";
+        break;
+      case SHUTDOWN_soft_reset:
+        e.reason = ShutdownReason::reboot;
+        e.detail = "SHUTDOWN_soft_reset";
+        break;
       default:
         e.reason = ShutdownReason::crash;
         e.detail = "unknown shutdown code " + std::to_string(code);

@@ -89,8 +89,7 @@ class XenApi {
   virtual int evtchn_alloc_unbound(std::uint32_t domid, std::uint32_t remote) = 0;
 
   // ---- libxenforeignmemory
-  virtual void* foreignmemory_map(std::uint32_t domid, int prot, std::size_t pages, const xen_pfn_t* arr,
-                                  int* err) = 0;
+  virtual void* foreignmemory_map(std::uint32_t domid, int prot, std::size_t pages, const xen_pfn_t* arr, int* err) = 0;
   virtual int foreignmemory_unmap(void* addr, std::size_t pages) = 0;
 
   // ---- libxenstore (transaction 0 = XBT_NULL)

@@ -33,8 +33,14 @@ std::uint32_t domid_from_store(XenStore& store, const char* path) {
 }  // namespace
 
 XenDomain::XenDomain(std::shared_ptr<XenShared> shared, DomainId id, const DomainCreateInfo& info)
-    : shared_(std::move(shared)), api_(*shared_->api), id_(id), name_(info.name), type_(info.type),
-      uuid_(uuid_text(info.uuid)), max_memory_(info.max_memory), max_vcpus_(info.max_vcpus),
+    : shared_(std::move(shared)),
+      api_(*shared_->api),
+      id_(id),
+      name_(info.name),
+      type_(info.type),
+      uuid_(uuid_text(info.uuid)),
+      max_memory_(info.max_memory),
+      max_vcpus_(info.max_vcpus),
       events_(std::make_shared<EventState>(shared_->io, id)) {
   std::lock_guard lock(shared_->mu);
   shared_->live[id_] = events_;
@@ -43,8 +49,7 @@ XenDomain::XenDomain(std::shared_ptr<XenShared> shared, DomainId id, const Domai
 XenDomain::~XenDomain() { destroy(); }
 
 void XenDomain::fail(const std::string& what, int err) const {
-  throw PlatformError("xen: domain " + std::to_string(id_) + " ('" + name_ + "'): " + what + ": " +
-                      std::strerror(err));
+  throw PlatformError("xen: domain " + std::to_string(id_) + " ('" + name_ + "'): " + what + ": " + std::strerror(err));
 }
 
 void XenDomain::init() {
@@ -131,9 +136,12 @@ std::size_t XenDomain::populate_physmap(std::uint64_t first_gpfn, std::size_t nr
     const std::size_t got = rc > 0 ? static_cast<std::size_t>(rc) : 0;
     {
       std::lock_guard lock(mu_);
-      if (extent_order == 18) stats_.extents_1g += got;
-      else if (extent_order == 9) stats_.extents_2m += got;
-      else stats_.pages_4k += static_cast<std::uint64_t>(got) << extent_order;
+      if (extent_order == 18)
+        stats_.extents_1g += got;
+      else if (extent_order == 9)
+        stats_.extents_2m += got;
+      else
+        stats_.pages_4k += static_cast<std::uint64_t>(got) << extent_order;
     }
     done += got;
     if (got < n) {

@@ -95,8 +95,7 @@ void EventState::mark_destroyed() {
 // ---- XenShared
 
 XenShared::XenShared(boost::asio::io_context& io_, Logger& log_, std::shared_ptr<XenApi> api_)
-    : io(io_), log(log_), api(std::move(api_)),
-      store(api, [this](DomainId id, std::uint64_t mfn, std::uint32_t port) {
+    : io(io_), log(log_), api(std::move(api_)), store(api, [this](DomainId id, std::uint64_t mfn, std::uint32_t port) {
         return prepare_introduce(id, mfn, port);
       }) {}
 
@@ -148,7 +147,8 @@ void XenShared::on_watch() {
 
 std::optional<DomInfo> XenShared::info(DomainId id) {
   std::vector<DomInfo> out;
-  if (api->domain_getinfolist(id, 1, out) < 0) throw PlatformError(std::string("xen: xc_domain_getinfolist: ") + std::strerror(errno));
+  if (api->domain_getinfolist(id, 1, out) < 0)
+    throw PlatformError(std::string("xen: xc_domain_getinfolist: ") + std::strerror(errno));
   if (out.empty() || out.front().domid != id) return std::nullopt;
   return out.front();
 }
@@ -191,8 +191,8 @@ std::uint32_t XenShared::prepare_introduce(DomainId id, std::uint64_t store_mfn,
   if (r->type != DomainType::pv) {
     std::uint64_t console_gfn = 0;
     if (api->hvm_param_get(id, HVM_PARAM_CONSOLE_PFN, &console_gfn) < 0)
-      throw PlatformError("xen: domain " + std::to_string(id) + ": xc_hvm_param_get CONSOLE_PFN: " +
-                          std::strerror(errno));
+      throw PlatformError("xen: domain " + std::to_string(id) +
+                          ": xc_hvm_param_get CONSOLE_PFN: " + std::strerror(errno));
     if (api->gnttab_seed(id, true, console_gfn, store_mfn, r->console_domid, r->store_domid) != 0)
       throw PlatformError("xen: domain " + std::to_string(id) + ": xc_dom_gnttab_seed: " + std::strerror(errno));
   }

@@ -21,7 +21,7 @@ inline constexpr std::uint64_t kMaxmemSlackKib = 1024;  // LIBXL_MAXMEM_CONSTANT
 inline constexpr std::uint32_t kMaxEvtchnPort = 1023;   // b_info->event_channels default
 inline constexpr std::uint64_t kTimerModeNoDelay = 1;   // HVMPTM_no_delay_for_missed_ticks
 inline constexpr const char* kReleaseDomainToken = "hvmtool-xen";
-inline constexpr std::size_t kPopulateBatch = 8192;     // extents per XENMEM_populate_physmap call
+inline constexpr std::size_t kPopulateBatch = 8192;  // extents per XENMEM_populate_physmap call
 
 // libxl_get_required_shadow_memory: the HAP/shadow pool of an HVM/PVH domain, in KiB.
 std::uint64_t required_paging_pool_kib(std::uint64_t max_memory_bytes, unsigned max_vcpus);

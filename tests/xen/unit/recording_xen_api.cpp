@@ -171,8 +171,8 @@ int RecordingXenApi::domain_create(std::uint32_t* domid, xen_domctl_createdomain
   creates_.push_back(*config);
   const std::uint32_t id = *domid ? *domid : next_domid++;
   add("xc_domain_create domid=" + std::to_string(*domid) + " flags=" + hex(config->flags) +
-      " emulation=" + hex(config->arch.emulation_flags) + " max_vcpus=" + std::to_string(config->max_vcpus) +
-      " -> " + std::to_string(id));
+      " emulation=" + hex(config->arch.emulation_flags) + " max_vcpus=" + std::to_string(config->max_vcpus) + " -> " +
+      std::to_string(id));
   DomInfo d;
   d.domid = id;
   d.flags = XEN_DOMINF_paused;
@@ -182,10 +182,10 @@ int RecordingXenApi::domain_create(std::uint32_t* domid, xen_domctl_createdomain
   return 0;
 }
 
-#define SIMPLE_CALL(name, text)                  \
-  std::lock_guard l(mu_);                        \
-  if (failing(name)) return -1;                  \
-  add(std::string(name) + " " + (text));         \
+#define SIMPLE_CALL(name, text)          \
+  std::lock_guard l(mu_);                \
+  if (failing(name)) return -1;          \
+  add(std::string(name) + " " + (text)); \
   return 0;
 
 int RecordingXenApi::domain_max_vcpus(std::uint32_t domid, unsigned max) {
@@ -325,8 +325,8 @@ void* RecordingXenApi::foreignmemory_map(std::uint32_t domid, int prot, std::siz
                                          int* err) {
   std::lock_guard l(mu_);
   if (failing("xenforeignmemory_map")) return nullptr;
-  add("xenforeignmemory_map " + std::to_string(domid) + " prot=" + std::to_string(prot) + " pages=" +
-      std::to_string(pages) + " first=" + hex(pages ? arr[0] : 0));
+  add("xenforeignmemory_map " + std::to_string(domid) + " prot=" + std::to_string(prot) +
+      " pages=" + std::to_string(pages) + " first=" + hex(pages ? arr[0] : 0));
   // A page is mappable if some successful populate call covered it.
   for (std::size_t i = 0; i < pages; ++i) {
     bool ok = false;
@@ -454,7 +454,8 @@ std::optional<std::vector<std::string>> RecordingXenApi::xs_directory(std::uint3
   std::vector<std::string> out;
   const std::string prefix = path + "/";
   for (const auto& [p, v] : store_)
-    if (p.starts_with(prefix) && p.find('/', prefix.size()) == std::string::npos) out.push_back(p.substr(prefix.size()));
+    if (p.starts_with(prefix) && p.find('/', prefix.size()) == std::string::npos)
+      out.push_back(p.substr(prefix.size()));
   return out;
 }
 
@@ -518,17 +519,19 @@ xc_dom_image* RecordingXenApi::dom_allocate(const std::string& cmdline, const st
   return reinterpret_cast<xc_dom_image*>(&dom_image_token);
 }
 
-#define DOM_CALL(name, text)                                             \
-  std::lock_guard l(mu_);                                                \
-  if (dom != reinterpret_cast<xc_dom_image*>(&dom_image_token)) {        \
-    errno = EINVAL;                                                      \
-    return -1;                                                           \
-  }                                                                      \
-  if (failing(name)) return -1;                                          \
+#define DOM_CALL(name, text)                                                \
+  std::lock_guard l(mu_);                                                   \
+  if (dom != reinterpret_cast<xc_dom_image*>(&dom_image_token)) {           \
+    errno = EINVAL;                                                         \
+    return -1;                                                              \
+  }                                                                         \
+  if (failing(name)) return -1;                                             \
   add(std::string(name) + (std::string(text).empty() ? "" : " ") + (text)); \
   return 0;
 
-int RecordingXenApi::dom_kernel_file(xc_dom_image* dom, const std::string& path) { DOM_CALL("xc_dom_kernel_file", path) }
+int RecordingXenApi::dom_kernel_file(xc_dom_image* dom, const std::string& path) {
+  DOM_CALL("xc_dom_kernel_file", path)
+}
 int RecordingXenApi::dom_module_file(xc_dom_image* dom, const std::string& path, const std::string& cmdline) {
   DOM_CALL("xc_dom_module_file", path + " cmdline='" + cmdline + "'")
 }
@@ -550,13 +553,11 @@ int RecordingXenApi::dom_boot_image(xc_dom_image* dom) { DOM_CALL("xc_dom_boot_i
 int RecordingXenApi::dom_gnttab_init(xc_dom_image* dom) { DOM_CALL("xc_dom_gnttab_init", "") }
 
 int RecordingXenApi::gnttab_seed(std::uint32_t domid, bool is_hvm, std::uint64_t console_gfn,
-                                 std::uint64_t xenstore_gfn, std::uint32_t console_domid,
-                                 std::uint32_t xenstore_domid) {
-  SIMPLE_CALL("xc_dom_gnttab_seed", std::to_string(domid) + " hvm=" + std::to_string(is_hvm) + " console=" +
-                                        hex(console_gfn) + " xenstore=" + hex(xenstore_gfn) +
-                                        " console_domid=" + std::to_string(console_domid) +
-                                        " xenstore_domid=" + std::to_string(xenstore_domid))
-}
+                                 std::uint64_t xenstore_gfn, std::uint32_t console_domid, std::uint32_t xenstore_domid){
+    SIMPLE_CALL("xc_dom_gnttab_seed", std::to_string(domid) + " hvm=" + std::to_string(is_hvm) +
+                                          " console=" + hex(console_gfn) + " xenstore=" + hex(xenstore_gfn) +
+                                          " console_domid=" + std::to_string(console_domid) +
+                                          " xenstore_domid=" + std::to_string(xenstore_domid))}
 
 PvImageResult RecordingXenApi::dom_result(xc_dom_image*) {
   std::lock_guard l(mu_);

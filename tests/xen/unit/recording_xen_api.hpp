@@ -33,12 +33,12 @@ class RecordingXenApi final : public XenApi {
   // ---- knobs
   std::uint32_t next_domid = 7;
   int next_port = 10;
-  unsigned max_order = 18;                 // larger orders return 0 extents
-  std::optional<std::size_t> order0_limit;  // order-0 calls populate at most this many, then -1/ENOMEM
-  std::string fail_call;                    // a call name (e.g. "xc_domain_unpause") that fails with EPERM
+  unsigned max_order = 18;                      // larger orders return 0 extents
+  std::optional<std::size_t> order0_limit;      // order-0 calls populate at most this many, then -1/ENOMEM
+  std::string fail_call;                        // a call name (e.g. "xc_domain_unpause") that fails with EPERM
   std::optional<unsigned> shutdown_on_unpause;  // SHUTDOWN_* code the guest "sets" when unpaused
-  int transaction_conflicts = 0;            // xs_transaction_end fails with EAGAIN this many times
-  std::string open_error;                   // open() throws PlatformError with this text
+  int transaction_conflicts = 0;                // xs_transaction_end fails with EAGAIN this many times
+  std::string open_error;                       // open() throws PlatformError with this text
 
   // ---- what was seen
   std::vector<std::string> calls() const;
@@ -126,7 +126,8 @@ class RecordingXenApi final : public XenApi {
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> params_;
   std::map<std::string, std::string> store_;
   std::map<std::string, std::vector<StorePermission>> perms_;
-  std::map<std::uint32_t, std::pair<std::map<std::string, std::string>, std::map<std::string, std::vector<StorePermission>>>>
+  std::map<std::uint32_t,
+           std::pair<std::map<std::string, std::string>, std::map<std::string, std::vector<StorePermission>>>>
       txn_snapshots_;
   std::uint32_t next_txn_ = 1;
   std::map<void*, std::vector<std::byte>> mappings_;

@@ -145,8 +145,7 @@ BOOST_AUTO_TEST_CASE(limits_maxmem_in_kib_with_libxl_slack_and_pod_target) {
   d->set_max_memory(512ull << 20);
   BOOST_TEST(f.api->calls_starting("xc_domain_max_vcpus") == std::vector<std::string>{"xc_domain_max_vcpus 7 2"});
   // 512 MiB = 524288 KiB, + LIBXL_MAXMEM_CONSTANT (1024 KiB).
-  BOOST_TEST(f.api->calls_starting("xc_domain_setmaxmem") ==
-             std::vector<std::string>{"xc_domain_setmaxmem 7 525312"});
+  BOOST_TEST(f.api->calls_starting("xc_domain_setmaxmem") == std::vector<std::string>{"xc_domain_setmaxmem 7 525312"});
   auto* xd = dynamic_cast<XenDomain*>(d.get());
   xd->set_memory_target(512ull << 20);  // == maxmem: no PoD
   BOOST_TEST(f.api->calls_starting("xc_domain_set_pod_target").empty());
@@ -319,7 +318,8 @@ BOOST_AUTO_TEST_CASE(pvh_entry_loads_mtrrs_on_every_vcpu_then_the_bsp) {
   d->set_vcpu_context(0, VcpuContext::flat32(0x1000000, 0x2000));
   const auto sets = f.api->calls_starting("xc_domain_hvm_setcontext");
   const std::string mtrr = std::to_string(HVM_SAVE_CODE(MTRR));
-  const std::string mtrr_size = std::to_string(3 * sizeof(hvm_save_descriptor) + sizeof(hvm_save_header) + sizeof(hvm_hw_mtrr));
+  const std::string mtrr_size =
+      std::to_string(3 * sizeof(hvm_save_descriptor) + sizeof(hvm_save_header) + sizeof(hvm_hw_mtrr));
   const std::vector<std::string> want = {
       "xc_domain_hvm_setcontext 7 size=" + mtrr_size + " record=" + mtrr + "/0",
       "xc_domain_hvm_setcontext 7 size=" + mtrr_size + " record=" + mtrr + "/1",

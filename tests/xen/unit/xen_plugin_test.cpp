@@ -42,7 +42,7 @@ BOOST_AUTO_TEST_CASE(xen_plugin_loads_and_fails_with_one_line_without_xen) {
   PluginParams params;
   std::unique_ptr<Platform> platform = plugin->create_platform(PlatformContext{io, log, params});
   BOOST_TEST(platform->name() == "xen");
-  if (in_dom0()) return;  // the rest is about a machine without Xen
+  if (in_dom0()) return;         // the rest is about a machine without Xen
   for (int i = 0; i < 2; ++i) {  // and again: still the same line, no crash
     try {
       platform->check_available();

@@ -100,7 +100,7 @@ BOOST_AUTO_TEST_CASE(pv_pipeline_on_xen_publishes_mfns_and_ports_to_build_post) 
   BOOST_TEST(store.at("/local/domain/7/store/port") == "10");
   BOOST_TEST(store.at("/local/domain/7/image/type") == "pv");
   BOOST_TEST(f.api->index_of("xs_introduce_domain 7 mfn=0x12345 port=10") >= 0);
-  BOOST_TEST(f.api->calls_starting("xc_hvm_param").empty());  // PV: no HVM params
+  BOOST_TEST(f.api->calls_starting("xc_hvm_param").empty());        // PV: no HVM params
   BOOST_TEST(f.api->calls_starting("xc_dom_gnttab_seed").empty());  // xc_dom_gnttab_init did it
   BOOST_TEST(f.api->calls_starting("xc_domain_hvm_setcontext").empty());
   BOOST_TEST(f.api->live_domains().empty());
