@@ -197,6 +197,21 @@ class Lexer {
   int pending_line_ = 0;
 };
 
+// How GRUB's loader writes one argument into the kernel's command line
+// (grub_create_loader_cmdline): \ ' " escaped with a backslash, and the
+// whole argument in double quotes if it holds a space.
+std::string kernel_arg(const std::string& word) {
+  std::string out;
+  const bool space = word.find(' ') != std::string::npos;
+  if (space) out.push_back('"');
+  for (char c : word) {
+    if (c == '\\' || c == '\'' || c == '"') out.push_back('\\');
+    out.push_back(c);
+  }
+  if (space) out.push_back('"');
+  return out;
+}
+
 bool is_open(const Command& c) { return c.words.size() == 1 && c.words[0].brace && c.words[0].text == "{"; }
 bool is_close(const Command& c) { return c.words.size() == 1 && c.words[0].brace && c.words[0].text == "}"; }
 
@@ -290,7 +305,8 @@ class Parser {
         if (i >= cmd->words.size()) throw MenuError(cmd->line, verb + " without a kernel path");
         e.kernel = strip_device(cmd->words[i].text, cmd->line);
         e.cmdline.clear();
-        for (++i; i < cmd->words.size(); ++i) e.cmdline += (e.cmdline.empty() ? "" : " ") + cmd->words[i].text;
+        for (++i; i < cmd->words.size(); ++i)
+          e.cmdline += (e.cmdline.empty() ? "" : " ") + kernel_arg(cmd->words[i].text);
       } else if (verb == "initrd" || verb == "initrd16" || verb == "initrdefi") {
         e.initrds.clear();
         for (std::size_t i = 1; i < cmd->words.size(); ++i) {
