@@ -4,10 +4,10 @@
 # hvmloader, every shared library ldd lists for them (and libgcc_s.so.1, which
 # glibc loads at run time), the guest kernel and initramfs, and the tests.
 #
-#   build-dom0-initramfs.sh BUILD_DIR DEB_ROOT KERNEL_VERSION GUEST_INITRD OUT.cpio.gz
+#   build-dom0-initramfs.sh BUILD_DIR DEB_ROOT KERNEL_VERSION GUEST_KERNEL GUEST_INITRD OUT.cpio.gz
 set -euo pipefail
 
-build=$1 root=$2 kver=$3 guest_initrd=$4 out=$5
+build=$1 root=$2 kver=$3 guest_kernel=$4 guest_initrd=$5 out=$6
 here=$(cd "$(dirname "$0")" && pwd)
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
@@ -86,8 +86,8 @@ for lib in "${!seen[@]}"; do
   fi
 done
 
-# The guest: Debian's kernel (the same as dom0's) and the marker initramfs.
-cp "$root/boot/vmlinuz-$kver" "$dir/opt/xentier/guest/vmlinuz"
+# The guest: Debian's kernel (bzImage or its vmlinux) and the marker initramfs.
+cp "$guest_kernel" "$dir/opt/xentier/guest/kernel"
 cp "$guest_initrd" "$dir/opt/xentier/guest/initrd.cpio.gz"
 
 (cd "$dir" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$out"

@@ -56,7 +56,7 @@ export HVMTOOL_FIRMWARE_DIR=/opt/hvmtool/firmware
 export HVMTOOL_LOG_DIR=/var/log/hvmtool
 XENTIER_ONLY=$(sed -n 's/.*xentier_only=\([^ ]*\).*/\1/p' /proc/cmdline | tr + ' ') \
   XENTIER_HVMTOOL=/opt/hvmtool/bin/hvmtool \
-  XENTIER_KERNEL=/opt/xentier/guest/vmlinuz \
+  XENTIER_KERNEL=/opt/xentier/guest/kernel \
   XENTIER_RAMDISK=/opt/xentier/guest/initrd.cpio.gz \
   XENTIER_HVM_KERNEL=/opt/hvmtool/guests/testkernel.bzImage \
   XENTIER_WORK=/tmp/xentier \
