@@ -14,7 +14,7 @@ cache=$(cd "$cache" && pwd)
 
 # The dom0 (and guest) kernel: the package linux-image-amd64 depends on.
 kernel_pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-  awk '/Depends: linux-image-[0-9]/ && !k {k = $2} END {print k}')
+  awk '/Depends: linux-image-[0-9]/ && !k {k = $2} END {print k}' || true)
 if [[ -z $kernel_pkg ]]; then
   echo "XENTIER: SKIP apt-cache knows no linux-image-amd64 (run apt-get update)" >&2
   exit 77

@@ -43,7 +43,13 @@ need_mb=$((mem + 768))
 
 rc=0
 bash "$here/fetch-debs.sh" "$cache" || rc=$?
-((rc == 0)) || { ((rc == 77)) && skip "real-Xen tier: Debian packages could not be downloaded"; exit "$rc"; }
+if ((rc == 77)); then
+  skip "real-Xen tier: Debian packages could not be downloaded"
+elif ((rc != 0)); then
+  echo "XENTIER: FAIL fetch-debs.sh exit $rc"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
 root="$cache/root"
 kver=$(cat "$cache/kernel-package")
 kver=${kver#linux-image-}
