@@ -525,6 +525,51 @@ BOOST_AUTO_TEST_CASE(cancelled_or_undone_early_leaves_nothing) {
   BOOST_TEST(undone.ctx->boot.scratch_dir.empty());
 }
 
+// /grub/grub.cfg and /extlinux.conf (a separate /boot partition's places),
+// and a config written for a separate /boot (/vmlinuz-…) on a root
+// filesystem that has the files in /boot.
+BOOST_AUTO_TEST_CASE(config_locations_and_the_boot_prefix) {
+  struct Case {
+    std::string name;
+    std::map<std::string, std::string> files;
+    std::string debugfs;
+    std::string cmdline;
+  };
+  const std::vector<Case> cases = {
+      {"sepboot-grub",
+       {{"grub/grub.cfg", "menuentry 'a' {\n linux /boot/vmlinuz-hvmtool a=1\n initrd /boot/initrd.img-hvmtool\n}\n"}},
+       "rm /boot/grub/grub.cfg\n",
+       "a=1"},
+      {"root-extlinux",
+       {{"extlinux.conf",
+         "DEFAULT b\nLABEL b\n KERNEL boot/vmlinuz-hvmtool\n INITRD boot/initrd.img-hvmtool\n APPEND b=2\n"}},
+       "rm /boot/grub/grub.cfg\n",
+       "b=2"},
+      {"boot-prefix",
+       {{"boot/grub/grub.cfg",
+         "menuentry 'c' {\n linux /vmlinuz-hvmtool c=3\n initrd (hd0,1)/initrd.img-hvmtool\n}\n"}},
+       "",
+       "c=3"},
+  };
+  for (const Case& c : cases) {
+    BOOST_TEST_CONTEXT(c.name) {
+      fs::path root = world().folder(c.name + ".root");
+      for (const auto& [path, content] : c.files) {
+        fs::create_directories((root / path).parent_path());
+        spit(root / path, content);
+      }
+      std::string extra = "--root " + root.string();
+      if (!c.debugfs.empty()) extra += " --debugfs " + world().dir.write(c.name + ".debugfs", c.debugfs).string();
+      Run run({world().disk(c.name + ".img", "--mbr", extra)});
+      run.go();
+      BOOST_REQUIRE_MESSAGE(!run.error, run.message());
+      BOOST_TEST(run.ctx->boot.cmdline == c.cmdline);
+      BOOST_TEST(slurp(run.ctx->boot.kernel) == world().kernel_bytes);
+      BOOST_TEST(slurp(run.ctx->boot.ramdisk) == world().initrd_bytes);
+    }
+  }
+}
+
 // An MBR with a FAT-typed primary, then an extended partition holding two
 // logical ones (5: the ext4 filesystem, 6: empty): the first Linux partition
 // is 5; `partition: 1` is not ext4; an EBR that links to itself is a loop.
