@@ -19,7 +19,7 @@ class NullLogger final : public Logger {
   bool enabled(LogLevel) const override { return false; }
 };
 
-enum class Behaviour { ok, fail, throws, hang, hang_ignoring_cancel, slow_worker };
+enum class Behaviour { ok, fail, throws, hang, hang_ignoring_cancel, slow_worker, stuck_worker };
 
 // A stage that records run/undo/cancel in the shared call log, so the
 // order of stage work and platform calls can be checked as one sequence.
@@ -43,6 +43,9 @@ class ScriptStage final : public Stage {
       case Behaviour::hang_ignoring_cancel: pending_ = std::move(done); return;
       case Behaviour::slow_worker:
         run_blocking(ctx, [] { std::this_thread::sleep_for(150ms); }, std::move(done));
+        return;
+      case Behaviour::stuck_worker:  // ignores cancellation for longer than the grace period
+        run_blocking(ctx, [] { std::this_thread::sleep_for(DomainRun::kCancelGrace + 1s); }, std::move(done));
         return;
     }
   }
@@ -308,4 +311,20 @@ BOOST_AUTO_TEST_CASE(several_domains_run_concurrently_on_one_io_context) {
     if (entries[i].starts_with("run build_post ")) first_build_post = std::min(first_build_post, static_cast<long>(i));
   }
   BOOST_TEST(last_build_start < first_build_post);
+}
+
+BOOST_AUTO_TEST_CASE(a_domain_is_not_destroyed_under_a_worker_job_that_outlived_its_stage) {
+  Fixture f;
+  DomainConfig c = domain("a");
+  c.timeouts[index_of(StageSlot::build)] = 50ms;
+  f.start(c, f.pipeline({{StageSlot::build, Behaviour::stuck_worker}}));
+  f.run_io();
+  BOOST_REQUIRE_EQUAL(f.results.size(), 1u);
+  BOOST_TEST(to_string(f.results[0].outcome) == "timed-out");
+  // Given up on, rolled back, but its guest memory is still being written.
+  BOOST_TEST(f.calls->contains("undo build a"));
+  BOOST_TEST(!f.calls->contains("destroy 1"));
+  f.workers.join();
+  f.runs.clear();
+  BOOST_TEST(f.calls->entries().back() == "destroy 1");
 }

@@ -58,6 +58,10 @@ struct StageContext {
   std::optional<DomainEvent> fate;
   // Set when the run is cancelled or its stage timed out; long jobs poll it.
   std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
+  // Worker-pool jobs (run_blocking) still running for this domain. While any
+  // is, the runner does not destroy the domain under it, even after giving
+  // up on the stage: guest memory must outlive every writer.
+  std::shared_ptr<std::atomic<unsigned>> jobs_in_flight = std::make_shared<std::atomic<unsigned>>(0);
 
   Domain& require_domain() const;  // throws Error if make has not run
 };

@@ -16,7 +16,8 @@ namespace {
 
 void rotate(const fs::path& file, unsigned keep) {
   std::error_code ec;
-  if (!fs::exists(file, ec)) return;
+  // Only a regular file is rotated: a logfile of /dev/null or a FIFO is used as it is.
+  if (!fs::is_regular_file(file, ec)) return;
   for (unsigned i = keep; i-- > 1;) {
     fs::path from = file.string() + "." + std::to_string(i);
     fs::path to = file.string() + "." + std::to_string(i + 1);

@@ -269,7 +269,13 @@ bool DomainRun::restart_allowed() {
 void DomainRun::unwind() {
   const auto began = std::chrono::steady_clock::now();
   for (std::size_t i = started_; i-- > 0;) pipeline_.stages[i]->undo(*ctx_);
-  if (ctx_->domain) {
+  if (ctx_->domain && ctx_->jobs_in_flight->load() > 0) {
+    // A stage was abandoned with its worker job still writing guest memory:
+    // destroying now would free memory under it. The domain is destroyed
+    // when this run is deleted, which the session does after joining the
+    // worker pool.
+    log_.warn("a background job of an abandoned stage is still running; the domain is destroyed when it ends");
+  } else if (ctx_->domain) {
     ctx_->domain->destroy();
     ctx_->domain.reset();
   }

@@ -15,8 +15,10 @@ namespace fs = std::filesystem;
 Session::Session(Logger& log, unsigned worker_threads) : log_(log), workers_(worker_threads) {}
 
 Session::~Session() {
-  runs_.clear();  // destroys any domain still alive before its platform goes
+  // Jobs of abandoned stages may still use their domains: let them finish,
+  // then destroy whatever domains are left, before their platforms go.
   workers_.join();
+  runs_.clear();
 }
 
 void Session::prepare(PipelineConfig config) {
