@@ -240,3 +240,36 @@ BOOST_AUTO_TEST_CASE(without_F_a_failing_run_reports_its_error_and_status) {
   BOOST_TEST(r.exit_code == 2, r.out);
   BOOST_TEST(r.out.find("stage build (teststage) failed") != std::string::npos, r.out);
 }
+
+BOOST_AUTO_TEST_CASE(list_store_and_destroy_reach_a_domain_held_by_another_process,
+                     *boost::unit_test::precondition(kvm_present)) {
+  ShippedConfigs configs;
+  // SeaBIOS with no disk to boot stays up: a long-running guest.
+  std::string yaml = read_file(configs.file("hvm-seabios.yaml"));
+  const std::string name = "cli-list-" + std::to_string(::getpid());
+  yaml.replace(yaml.find("name: hvm-seabios"), std::string("name: hvm-seabios").size(), "name: " + name);
+  std::ofstream(configs.file("long.yaml")) << yaml;
+  auto started = run_hvmtool("run --log-dir " + configs.dir.path().string() + " " + configs.file("long.yaml"));
+  BOOST_REQUIRE_MESSAGE(started.exit_code == 0, started.out);
+
+  auto list = run_hvmtool("list");
+  BOOST_TEST(list.out.find(name) != std::string::npos, list.out);
+  auto target = run_hvmtool("store read " + name + " memory/target");
+  BOOST_TEST(target.exit_code == 0, target.out);
+  BOOST_TEST(target.out == "131072\n");
+  auto tree = run_hvmtool("store ls " + name);
+  BOOST_TEST(tree.out.find("name = \"" + name + "\"") != std::string::npos, tree.out);
+  BOOST_TEST(tree.out.find(" static-max = \"131072\"") != std::string::npos, tree.out);
+
+  auto destroyed = run_hvmtool("destroy " + name);
+  BOOST_TEST(destroyed.exit_code == 0, destroyed.out);
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    gone = run_hvmtool("list").out.find(name) == std::string::npos;
+    if (!gone) ::usleep(50000);
+  }
+  BOOST_TEST(gone);
+  auto missing = run_hvmtool("store ls " + name);
+  BOOST_TEST(missing.exit_code == 1);
+  BOOST_TEST(missing.out == "hvmtool: no live domain named '" + name + "' (hvmtool list shows them)\n");
+}

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "hvmtool/error.hpp"
 #include "log/stream_logger.hpp"
 #include "plugin/plugin_loader.hpp"
 
@@ -72,6 +73,66 @@ int command_destroy(const std::vector<std::string>& args) {
   }
   PlatformHandle handle(vm["platform"].as<std::string>());
   handle.platform->destroy_domain(vm["domain"].as<std::string>());
+  return kExitOk;
+}
+
+namespace {
+
+DomainSummary find_domain(Platform& platform, const std::string& name_or_id) {
+  for (const auto& d : platform.list_domains())
+    if (d.name == name_or_id || std::to_string(d.id) == name_or_id) return d;
+  throw Error("no live domain named '" + name_or_id + "' (hvmtool list shows them)");
+}
+
+// Like xenstore-ls: `name = "value"`, children indented by one space.
+void print_tree(Store& store, const std::string& path, int depth) {
+  for (const auto& child : store.list(path)) {
+    const std::string child_path = path == "/" ? "/" + child : path + "/" + child;
+    std::cout << std::string(static_cast<std::size_t>(depth), ' ') << child << " = \""
+              << store.read(child_path).value_or("") << "\"\n";
+    print_tree(store, child_path, depth + 1);
+  }
+}
+
+}  // namespace
+
+int command_store(const std::vector<std::string>& args) {
+  po::options_description options("hvmtool store ls|read NAME|ID [PATH] [--platform NAME]");
+  options.add_options()("action", po::value<std::string>(), "ls or read")(
+      "domain", po::value<std::string>(), "domain name or id")("path", po::value<std::string>(),
+                                                                "path, relative to /local/domain/ID unless absolute");
+  options.add_options()("help,h", "this text")("platform", po::value<std::string>()->default_value("kvm"),
+                                               "platform plugin");
+  po::positional_options_description positional;
+  positional.add("action", 1).add("domain", 1).add("path", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << options;
+    return kExitOk;
+  }
+  const std::string action = vm.count("action") ? vm["action"].as<std::string>() : "";
+  if ((action != "ls" && action != "read") || !vm.count("domain")) {
+    std::cerr << "hvmtool: usage: hvmtool store ls|read NAME|ID [PATH]\n";
+    return kExitUsage;
+  }
+  PlatformHandle handle(vm["platform"].as<std::string>());
+  handle.platform->check_available();
+  const DomainSummary domain = find_domain(*handle.platform, vm["domain"].as<std::string>());
+  std::string path = "/local/domain/" + std::to_string(domain.id);
+  if (vm.count("path")) {
+    const std::string given = vm["path"].as<std::string>();
+    path = given.starts_with("/") ? given : path + "/" + given;
+  }
+  Store& store = handle.platform->store();
+  if (action == "read") {
+    auto value = store.read(path);
+    if (!value) throw Error(path + ": no such store path");
+    std::cout << *value << "\n";
+    return kExitOk;
+  }
+  print_tree(store, path, 0);
   return kExitOk;
 }
 

@@ -14,5 +14,6 @@ int command_validate(const std::vector<std::string>& args);
 int command_plugins(const std::vector<std::string>& args);
 int command_list(const std::vector<std::string>& args);
 int command_destroy(const std::vector<std::string>& args);
+int command_store(const std::vector<std::string>& args);
 
 }  // namespace hvmtool::cli

@@ -16,6 +16,8 @@ Commands:
   plugins            list the plugins on the search path
   list               list live domains            [--platform NAME]
   destroy NAME|ID    end a live domain            [--platform NAME]
+  store ls|read NAME|ID [PATH]
+                     show a live domain's store entries
 
 Options:
   -h, --help         this text (`hvmtool COMMAND --help` for a command's options)
@@ -50,6 +52,7 @@ int main(int argc, char** argv) {
     if (command == "plugins") return hvmtool::cli::command_plugins(rest);
     if (command == "list") return hvmtool::cli::command_list(rest);
     if (command == "destroy") return hvmtool::cli::command_destroy(rest);
+    if (command == "store") return hvmtool::cli::command_store(rest);
   } catch (const std::exception& e) {
     std::cerr << "hvmtool: " << e.what() << "\n";
     return hvmtool::cli::kExitUsage;
