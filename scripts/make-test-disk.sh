@@ -20,7 +20,7 @@
 #   --debugfs FILE run `debugfs -w -f FILE` on the filesystem image after
 #                  mkfs (device nodes and other things cp cannot make)
 #   --no-table     the filesystem is the whole disk (no partition table)
-#   --size MiB     the filesystem's size (default: fits the files + 8 MiB)
+#   --size MiB     the filesystem's size (default: fits the files + 1/8 + 8 MiB)
 # Packages (Debian): e2fsprogs (mkfs.ext4, debugfs), fdisk (sfdisk), coreutils.
 set -euo pipefail
 
@@ -134,7 +134,8 @@ if [ -n "$overlay" ]; then cp -a "$overlay/." "$tree/"; fi
 
 if [ -z "$size_mib" ]; then
   used_kib=$(du -sk --apparent-size "$tree" | cut -f1)
-  size_mib=$(( used_kib / 1024 + 8 ))
+  # ext4's own metadata (journal, inode tables) takes a share as it grows.
+  size_mib=$(( used_kib / 1024 + used_kib / 8192 + 8 ))
 fi
 part="$work/part.img"
 : > "$part"
