@@ -50,6 +50,13 @@ wait_until() {
   return 0
 }
 domain_gone() { ! xl domid "$1" >/dev/null 2>&1; }
+# Domain ids with guest lines ((dN) ...) in Xen's console ring, and the guest
+# lines of domains not in that list: the ring is read, never cleared.
+dmesg_ids() { xl dmesg 2>/dev/null | sed -n 's/^(d\([0-9][0-9]*\)) .*/\1/p' | sort -u | tr '\n' ' '; }
+new_guest_lines() {
+  xl dmesg 2>/dev/null | awk -v old=" $1 " 'match($0, /^\(d[0-9]+\) /) {
+    if (index(old, " " substr($0, 3, RLENGTH - 4) " ") == 0) print }'
+}
 has_marker() { grep -aqs "$MARKER" "$@"; }
 # Store paths a domain can own; the snapshot must be the same before and after.
 store_snapshot() {
@@ -212,7 +219,7 @@ if wanted hvm-hvmtool && xen_plugin_ready hvm-hvmtool; then
   if [ ! -f "$HVM_KERNEL" ]; then
     fail "hvm-hvmtool payload ${HVM_KERNEL:-(XENTIER_HVM_KERNEL unset)} missing"
   elif validate_or_fail hvm-hvmtool "$W/hvm.yaml"; then
-    xl dmesg -c >/dev/null 2>&1
+    old_ids=$(dmesg_ids)
     before=$(store_snapshot)
     t0=$(now)
     timeout 300 "$HVMTOOL" run -F --timings "$W/hvm.yaml" >"$W/hvm-hvmtool.out" 2>&1
@@ -221,13 +228,14 @@ if wanted hvm-hvmtool && xen_plugin_ready hvm-hvmtool; then
     created=$(create_seconds "$W/hvm-hvmtool.out")
     sleep 0.5
     after=$(store_snapshot)
-    xl dmesg >"$W/hvm-dmesg" 2>&1
+    new_guest_lines "$old_ids" >"$W/hvm-dmesg"
     banner=$(grep -a '(d[0-9]*) .*HVM Loader' "$W/hvm-dmesg" | head -n 1)
     e820=$(grep -a '(d[0-9]*) .*E820 table' "$W/hvm-dmesg" | head -n 1)
     if [ -z "$banner" ] || [ -z "$e820" ]; then
       fail "hvm-hvmtool exit $rc after ${total}s; hvmloader banner ${banner:+seen}${banner:-missing}, E820 ${e820:+seen}${e820:-missing} in xl dmesg"
       show_tail "$W/hvm-hvmtool.out"
-      show_tail "$W/hvm-dmesg"
+      xl dmesg >"$W/xl-dmesg" 2>&1
+      show_tail "$W/xl-dmesg"
     elif [ $rc -ne 0 ]; then
       fail "hvm-hvmtool hvmloader ran ($banner) but hvmtool exit $rc after ${total}s"
       show_tail "$W/hvm-hvmtool.out"
@@ -289,7 +297,6 @@ CFG
   if [ ! -f "$HVMLOADER" ]; then
     skip "hvm-xl no hvmloader at $HVMLOADER"
   else
-    xl dmesg -c >/dev/null 2>&1
     t0=$(now)
     if ! timeout 180 xl create -q "$W/hvm.cfg" >"$W/hvm-xl.out" 2>&1; then
       skip "hvm-xl xl create of an HVM guest without a device model failed after $(since "$t0")s: $(grep -a -v '^$' "$W/hvm-xl.out" | tail -n 1)"
