@@ -107,6 +107,10 @@ class RealXenApi final : public XenApi {
     return ::xc_evtchn_alloc_unbound(xch_, domid, remote);
   }
 
+  int readconsolering(char* buf, unsigned* nr_chars, std::uint32_t* index) override {
+    return ::xc_readconsolering(xch_, buf, nr_chars, 0, 1, index);
+  }
+
   void* foreignmemory_map(std::uint32_t domid, int prot, std::size_t pages, const xen_pfn_t* arr, int* err) override {
     return ::xenforeignmemory_map(fmem_, domid, prot, pages, arr, err);
   }

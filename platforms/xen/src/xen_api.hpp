@@ -87,6 +87,9 @@ class XenApi {
   virtual int domain_getinfolist(std::uint32_t first, unsigned max, std::vector<DomInfo>& out) = 0;
   // A port of `domid` for `remote` to bind, or -1.
   virtual int evtchn_alloc_unbound(std::uint32_t domid, std::uint32_t remote) = 0;
+  // The hypervisor's console ring from *index on (incremental, not cleared):
+  // up to *nr_chars into buf; *nr_chars and *index updated.
+  virtual int readconsolering(char* buf, unsigned* nr_chars, std::uint32_t* index) = 0;
 
   // ---- libxenforeignmemory
   virtual void* foreignmemory_map(std::uint32_t domid, int prot, std::size_t pages, const xen_pfn_t* arr, int* err) = 0;

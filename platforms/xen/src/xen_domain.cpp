@@ -33,7 +33,8 @@ std::uint32_t domid_from_store(XenStore& store, const char* path) {
 }  // namespace
 
 XenDomain::XenDomain(std::shared_ptr<XenShared> shared, DomainId id, const DomainCreateInfo& info)
-    : shared_(std::move(shared)),
+    : console_(info.console),
+      shared_(std::move(shared)),
       api_(*shared_->api),
       id_(id),
       name_(info.name),
@@ -102,6 +103,8 @@ void XenDomain::init() {
     t.set_permissions(dom + "/console", ro);
     t.write(dom + "/console/port", std::to_string(console_port_));
   });
+
+  shared_->add_console(id_, console_);
 }
 
 void XenDomain::set_max_vcpus(unsigned count) {

@@ -95,9 +95,12 @@ void EventState::mark_destroyed() {
 // ---- XenShared
 
 XenShared::XenShared(boost::asio::io_context& io_, Logger& log_, std::shared_ptr<XenApi> api_)
-    : io(io_), log(log_), api(std::move(api_)), store(api, [this](DomainId id, std::uint64_t mfn, std::uint32_t port) {
-        return prepare_introduce(id, mfn, port);
-      }) {}
+    : io(io_),
+      log(log_),
+      api(std::move(api_)),
+      store(api,
+            [this](DomainId id, std::uint64_t mfn, std::uint32_t port) { return prepare_introduce(id, mfn, port); }),
+      console_timer(io_) {}
 
 XenShared::~XenShared() { stop_watch(); }
 
@@ -119,6 +122,11 @@ void XenShared::stop_watch() noexcept {
   {
     std::lock_guard lock(mu);
     w = std::move(watch);
+  }
+  {
+    std::lock_guard lock(mu);
+    console_timer.cancel();
+    consoles.clear();
   }
   if (!w) return;
   boost::system::error_code ec;
@@ -179,6 +187,74 @@ void XenShared::forget(DomainId id) {
   std::lock_guard lock(mu);
   live.erase(id);
   records.erase(id);
+  consoles.erase(id);
+}
+
+void XenShared::add_console(DomainId id, ConsoleSink sink) {
+  if (!sink) return;
+  {
+    std::lock_guard lock(mu);
+    if (console_disabled) return;
+  }
+  // What the ring holds from before this domain is not its output.
+  if (!console_primed) read_console(false);
+  std::lock_guard lock(mu);
+  if (console_disabled) return;
+  consoles[id] = std::move(sink);
+  arm_console_locked();
+}
+
+void XenShared::arm_console_locked() {
+  if (console_running || consoles.empty() || console_disabled) return;
+  console_running = true;
+  console_timer.expires_after(kConsolePoll);
+  console_timer.async_wait([w = weak_from_this()](const boost::system::error_code& ec) {
+    auto self = w.lock();
+    if (!self) return;
+    {
+      std::lock_guard lock(self->mu);
+      self->console_running = false;
+    }
+    if (ec) return;
+    self->read_console(true);
+    std::lock_guard lock(self->mu);
+    self->arm_console_locked();
+  });
+}
+
+void XenShared::read_console(bool deliver) {
+  std::vector<char> buf(16384);
+  for (int round = 0; round < 64; ++round) {
+    unsigned nr = static_cast<unsigned>(buf.size());
+    std::uint32_t index;
+    {
+      std::lock_guard lock(mu);
+      index = console_index;
+    }
+    if (api->readconsolering(buf.data(), &nr, &index) < 0) {
+      const int err = errno;
+      std::lock_guard lock(mu);
+      if (!console_disabled)
+        log.warn(std::string("xen: xc_readconsolering: ") + std::strerror(err) +
+                 ": guest debug output (port 0xE9) is not copied to the console log");
+      console_disabled = true;
+      consoles.clear();
+      return;
+    }
+    std::vector<std::pair<ConsoleSink, RingLine>> lines;
+    {
+      std::lock_guard lock(mu);
+      console_index = index;
+      console_primed = true;
+      if (deliver) {
+        console_router.feed(std::string_view(buf.data(), nr), [&](const RingLine& l) {
+          if (auto it = consoles.find(l.domid); it != consoles.end()) lines.emplace_back(it->second, l);
+        });
+      }
+    }
+    for (auto& [sink, l] : lines) sink(l.channel, l.text);
+    if (nr < buf.size()) return;
+  }
 }
 
 std::uint32_t XenShared::prepare_introduce(DomainId id, std::uint64_t store_mfn, std::uint32_t port) {

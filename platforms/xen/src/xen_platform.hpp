@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -9,7 +10,9 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include "console_ring.hpp"
 #include "hvmtool/platform.hpp"
 #include "xen_api.hpp"
 #include "xen_store.hpp"
@@ -21,7 +24,8 @@ inline constexpr std::uint64_t kMaxmemSlackKib = 1024;  // LIBXL_MAXMEM_CONSTANT
 inline constexpr std::uint32_t kMaxEvtchnPort = 1023;   // b_info->event_channels default
 inline constexpr std::uint64_t kTimerModeNoDelay = 1;   // HVMPTM_no_delay_for_missed_ticks
 inline constexpr const char* kReleaseDomainToken = "hvmtool-xen";
-inline constexpr std::size_t kPopulateBatch = 8192;  // extents per XENMEM_populate_physmap call
+inline constexpr std::size_t kPopulateBatch = 8192;            // extents per XENMEM_populate_physmap call
+inline constexpr std::chrono::milliseconds kConsolePoll{100};  // console ring polling period
 
 // libxl_get_required_shadow_memory: the HAP/shadow pool of an HVM/PVH domain, in KiB.
 std::uint64_t required_paging_pool_kib(std::uint64_t max_memory_bytes, unsigned max_vcpus);
@@ -69,6 +73,13 @@ struct XenShared : std::enable_shared_from_this<XenShared> {
   std::map<DomainId, Record> records;  // what introduce_domain needs of our domains
   std::unique_ptr<boost::asio::posix::stream_descriptor> watch;
 
+  // Guest lines from the hypervisor's console ring, to the domains' sinks.
+  std::map<DomainId, ConsoleSink> consoles;
+  boost::asio::steady_timer console_timer;
+  bool console_running = false, console_primed = false, console_disabled = false;
+  std::uint32_t console_index = 0;
+  ConsoleRouter console_router;
+
   void ensure_open();  // api->open(), then the @releaseDomain watch
   void stop_watch() noexcept;
   void arm();
@@ -77,6 +88,9 @@ struct XenShared : std::enable_shared_from_this<XenShared> {
   void poll_domains();
   std::optional<DomInfo> info(DomainId id);
   void forget(DomainId id);
+  void add_console(DomainId id, ConsoleSink sink);
+  void read_console(bool deliver);  // drains the ring from console_index
+  void arm_console_locked();
   // XenStore's PrepareIntroduce: our port when none is given; for HVM/PVH
   // domains (not built by xc_dom) the grant entries xc_dom_gnttab_init seeds.
   std::uint32_t prepare_introduce(DomainId id, std::uint64_t store_mfn, std::uint32_t port);
@@ -135,6 +149,7 @@ class XenDomain final : public Domain {
 
  private:
   [[noreturn]] void fail(const std::string& what, int err) const;
+  ConsoleSink console_;
   std::shared_ptr<XenShared> shared_;
   XenApi& api_;
   DomainId id_;

@@ -321,6 +321,23 @@ int RecordingXenApi::evtchn_alloc_unbound(std::uint32_t domid, std::uint32_t rem
   return port;
 }
 
+void RecordingXenApi::console_write(const std::string& text) {
+  std::lock_guard l(mu_);
+  ring_ += text;
+}
+
+int RecordingXenApi::readconsolering(char* buf, unsigned* nr_chars, std::uint32_t* index) {
+  std::lock_guard l(mu_);
+  if (failing("xc_readconsolering")) return -1;
+  // Not recorded: it is polled.
+  const std::size_t from = std::min<std::size_t>(*index, ring_.size());
+  const std::size_t n = std::min<std::size_t>(*nr_chars, ring_.size() - from);
+  std::memcpy(buf, ring_.data() + from, n);
+  *nr_chars = static_cast<unsigned>(n);
+  *index = static_cast<std::uint32_t>(from + n);
+  return 0;
+}
+
 void* RecordingXenApi::foreignmemory_map(std::uint32_t domid, int prot, std::size_t pages, const xen_pfn_t* arr,
                                          int* err) {
   std::lock_guard l(mu_);

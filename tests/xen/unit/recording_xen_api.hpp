@@ -39,6 +39,7 @@ class RecordingXenApi final : public XenApi {
   std::optional<unsigned> shutdown_on_unpause;  // SHUTDOWN_* code the guest "sets" when unpaused
   int transaction_conflicts = 0;                // xs_transaction_end fails with EAGAIN this many times
   std::string open_error;                       // open() throws PlatformError with this text
+  void console_write(const std::string& text);  // appends to the hypervisor's console ring
 
   // ---- what was seen
   std::vector<std::string> calls() const;
@@ -80,6 +81,7 @@ class RecordingXenApi final : public XenApi {
   int domain_destroy(std::uint32_t domid) override;
   int domain_getinfolist(std::uint32_t first, unsigned max, std::vector<DomInfo>& out) override;
   int evtchn_alloc_unbound(std::uint32_t domid, std::uint32_t remote) override;
+  int readconsolering(char* buf, unsigned* nr_chars, std::uint32_t* index) override;
   void* foreignmemory_map(std::uint32_t domid, int prot, std::size_t pages, const xen_pfn_t* arr, int* err) override;
   int foreignmemory_unmap(void* addr, std::size_t pages) override;
   std::uint32_t xs_transaction_start() override;
@@ -134,6 +136,7 @@ class RecordingXenApi final : public XenApi {
   std::vector<std::pair<std::string, std::string>> watch_queue_;
   std::set<std::string> watches_;
   int pipe_[2] = {-1, -1};
+  std::string ring_;
 };
 
 }  // namespace hvmtool::xen::test
