@@ -95,12 +95,12 @@ show_tail() { # FILE: its last lines, into the serial log
   [ -s "$1" ] && tail -n 15 "$1" | sed "s|^|  $(basename "$1"): |"
 }
 
-info "xen $(xl info 2>/dev/null | awk -F': ' '/^xen_version/ {print $2}'), dom0 $(uname -r)," \
-  "free_memory $(xl info 2>/dev/null | awk -F': ' '/^free_memory/ {print $2}') MiB"
 if ! xl list >/dev/null 2>&1; then
   fail "toolstack xl list does not work: not a Xen dom0?"
   exit 1
 fi
+info "xen $(xl info 2>/dev/null | awk -F': ' '/^xen_version/ {print $2}'), dom0 $(uname -r)," \
+  "free_memory $(xl info 2>/dev/null | awk -F': ' '/^free_memory/ {print $2}') MiB"
 [ -f "$KERNEL" ] || info "PV guest kernel $KERNEL missing: PV tests fail"
 [ -n "$RAMDISK" ] && [ -f "$RAMDISK" ] || info "guest ramdisk ${RAMDISK:-(unset)} missing: PV tests fail"
 

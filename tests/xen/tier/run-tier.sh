@@ -92,6 +92,8 @@ start=$(date +%s.%N)
 qpid=$!
 cleanup() { kill "$qpid" 2>/dev/null || true; }
 trap cleanup EXIT
+trap 'cleanup; exit 143' TERM
+trap 'cleanup; exit 130' INT
 
 elapsed() { awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
 first_seen() { # PATTERN NAME: note when a boot milestone first shows in the log
@@ -117,7 +119,7 @@ done
 sleep 1 # let QEMU flush the last lines
 kill "$qpid" 2>/dev/null || true
 wait "$qpid" 2>/dev/null || true
-trap - EXIT
+trap - EXIT TERM INT
 echo "boot ended after $(elapsed) s; serial log: $serial; QEMU peak RSS ${peak_rss:-?} MiB"
 
 # --- results -----------------------------------------------------------------
