@@ -90,7 +90,8 @@ struct Build {
   std::unique_ptr<StageContext> ctx;
   std::exception_ptr error;
 
-  Build(DomainConfig c, test::RecordingOptions o = {}, std::string entry = "auto", bool xen = false)
+  Build(DomainConfig c, test::RecordingOptions o = {}, std::string entry = "auto", bool xen = false,
+        bool cancel_first = false)
       : config(std::move(c)) {
     if (xen)
       platform = std::make_shared<XenNamedPlatform>(io, calls);
@@ -104,6 +105,7 @@ struct Build {
     info.max_vcpus = config.vcpus;
     info.max_memory = config.memory;
     ctx->domain = platform->create_domain(info);
+    if (cancel_first) ctx->cancelled->store(true);
     bool finished = false;
     auto guard = boost::asio::make_work_guard(io);
     try {
@@ -432,6 +434,13 @@ BOOST_AUTO_TEST_CASE(entry_choice_and_platform_checks) {
     Build b(c);
     BOOST_TEST(b.message() == "build_pv: no kernel (domain.kernel) to boot");
   }
+}
+
+BOOST_AUTO_TEST_CASE(a_cancelled_build_stops_before_populating) {
+  Build b(domain(DomainType::pv, 64ull << 20, TEST_BZIMAGE), {}, "auto", false, true);
+  BOOST_CHECK_THROW(b.rethrow(), CancelledError);
+  BOOST_TEST(b.calls->index_of("populate_physmap") == -1);
+  BOOST_TEST(b.ctx->notes.count("build_pv.entry") == 0u);
 }
 
 // ---- malformed images ------------------------------------------------------
