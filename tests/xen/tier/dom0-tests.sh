@@ -196,6 +196,8 @@ if wanted pv-hvmtool && xen_plugin_ready pv-hvmtool build_xen_pv; then
     if [ $rc -ne 0 ]; then
       fail "pv-hvmtool hvmtool run exit $rc after ${total}s"
       show_tail "$W/pv-hvmtool.out"
+    elif ! grep -aq "^domain $name: poweroff" "$W/pv-hvmtool.out"; then
+      fail "pv-hvmtool exit 0 but no poweroff outcome: $(grep -a "^domain $name" "$W/pv-hvmtool.out")"
     elif ! has_marker "$W/hvmtool-$name.log" "$CONSOLE_DIR/guest-$name.log"; then
       fail "pv-hvmtool exit 0 but no $MARKER in its console log"
       show_tail "$W/hvmtool-$name.log"
@@ -204,7 +206,9 @@ if wanted pv-hvmtool && xen_plugin_ready pv-hvmtool build_xen_pv; then
     elif [ "$before" != "$after" ]; then
       fail "pv-hvmtool store paths left: $(echo "$after" | grep -vxF "$before" | tr '\n' ' ')"
     else
-      info "pv-hvmtool console: $(grep -ah "$MARKER" "$W/hvmtool-$name.log" "$CONSOLE_DIR/guest-$name.log" 2>/dev/null | head -n 1 | tr -d '\r')"
+      for f in "$W/hvmtool-$name.log" "$CONSOLE_DIR/guest-$name.log"; do
+        has_marker "$f" && info "pv-hvmtool console ($f): $(grep -a "$MARKER" "$f" | head -n 1 | tr -d '\r')"
+      done
       pass "pv-hvmtool ${created}s (stages make..unpause ${created}s, run to poweroff ${total}s; xl list: gone)"
     fi
     sed -n '/^domain /,$p' "$W/pv-hvmtool.out" | sed 's/^/  timings: /'
