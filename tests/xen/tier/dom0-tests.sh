@@ -209,6 +209,8 @@ if wanted pv-hvmtool && xen_plugin_ready pv-hvmtool build_xen_pv; then
       for f in "$W/hvmtool-$name.log" "$CONSOLE_DIR/guest-$name.log"; do
         has_marker "$f" && info "pv-hvmtool console ($f): $(grep -a "$MARKER" "$f" | head -n 1 | tr -d '\r')"
       done
+      has_marker "$W/hvmtool-$name.log" ||
+        info "pv-hvmtool hvmtool's own console log (domain.logfile) has no marker ($(wc -c <"$W/hvmtool-$name.log" 2>/dev/null || echo no file) bytes)"
       pass "pv-hvmtool ${created}s (stages make..unpause ${created}s, run to poweroff ${total}s; xl list: gone)"
     fi
     sed -n '/^domain /,$p' "$W/pv-hvmtool.out" | sed 's/^/  timings: /'
