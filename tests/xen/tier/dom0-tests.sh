@@ -222,8 +222,8 @@ fi
 # --- 2. HVM domain through the project's hvmloader, no device model --------
 if wanted hvm-hvmtool && xen_plugin_ready hvm-hvmtool; then
   name=xt-hvm-hvmtool
-  if [ ! -f "$HVM_KERNEL" ]; then
-    fail "hvm-hvmtool payload ${HVM_KERNEL:-(XENTIER_HVM_KERNEL unset)} missing"
+  if [ ! -f "$HVM_KERNEL" ] || [ ! -f "$HVMLOADER" ]; then
+    skip "hvm-hvmtool needs hvmloader and the test kernel (not built: ${HVMLOADER}, ${HVM_KERNEL:-XENTIER_HVM_KERNEL unset})"
   elif validate_or_fail hvm-hvmtool "$W/hvm.yaml"; then
     old_ids=$(dmesg_ids)
     before=$(store_snapshot)
