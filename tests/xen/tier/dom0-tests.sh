@@ -384,7 +384,9 @@ fail_hvmtool() {
 if wanted fail-hvm-memory && xen_plugin_ready fail-hvm-memory; then
   sed -e "s/^  name: .*/  name: xt-fail-hvm-memory/" -e 's/^  memory: .*/  memory: 64G/' \
     "$W/hvm.yaml" >"$W/fail-hvm-memory.yaml" 2>/dev/null || true
-  if [ -s "$W/fail-hvm-memory.yaml" ]; then
+  if [ ! -f "$HVMLOADER" ]; then
+    skip "fail-hvm-memory needs hvmloader (not built: $HVMLOADER)"
+  elif [ -s "$W/fail-hvm-memory.yaml" ]; then
     fail_hvmtool fail-hvm-memory "$W/fail-hvm-memory.yaml"
   else
     skip "fail-hvm-memory needs the hvm-hvmtool pipeline"
