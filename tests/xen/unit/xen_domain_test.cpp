@@ -382,3 +382,43 @@ BOOST_AUTO_TEST_CASE(dropping_the_handle_destroys_the_domain) {
   BOOST_TEST(f.api->live_domains().empty());
   BOOST_TEST(f.api->calls_starting("xc_domain_destroy") == std::vector<std::string>{"xc_domain_destroy 7"});
 }
+
+BOOST_AUTO_TEST_CASE(open_failure_is_the_platform_s_error_and_nothing_else_runs) {
+  XenFixture f;
+  f.api->open_error = "xen platform: /dev/xen/privcmd not found: not running in a Xen dom0";
+  for (int i = 0; i < 2; ++i) {
+    try {
+      f.platform->create_domain(create_info("x", DomainType::hvm));
+      BOOST_FAIL("no PlatformError");
+    } catch (const PlatformError& e) {
+      BOOST_TEST(std::string(e.what()) == f.api->open_error);
+    }
+  }
+  BOOST_TEST(f.api->calls() == (std::vector<std::string>{"open", "open"}));
+}
+
+BOOST_AUTO_TEST_CASE(list_and_destroy_by_name) {
+  XenFixture f;
+  auto a = f.platform->create_domain(create_info("alpha", DomainType::hvm));
+  auto b = f.platform->create_domain(create_info("beta", DomainType::pv));
+  f.platform->store().transact([](StoreTransaction& t) {
+    t.write("/local/domain/7/name", "alpha");
+    t.write("/local/domain/8/name", "beta");
+    t.write("/local/domain/8/vm", "/vm/beta-uuid");
+    t.write("/vm/beta-uuid/name", "beta");
+  });
+  const auto list = f.platform->list_domains();
+  BOOST_REQUIRE_EQUAL(list.size(), 3u);
+  BOOST_TEST(list[0].name == "Domain-0");
+  BOOST_TEST(list[1].name == "alpha");
+  BOOST_TEST(list[1].state == "paused");
+  BOOST_TEST(list[2].id == 8u);
+  f.platform->destroy_domain("beta");
+  BOOST_TEST(f.api->live_domains() == (std::set<std::uint32_t>{7}));
+  BOOST_TEST(f.api->store().count("/local/domain/8") == 0u);
+  BOOST_TEST(f.api->store().count("/vm/beta-uuid") == 0u);
+  f.platform->destroy_domain("7");
+  BOOST_TEST(f.api->live_domains().empty());
+  BOOST_CHECK_THROW(f.platform->destroy_domain("0"), PlatformError);
+  BOOST_CHECK_THROW(f.platform->destroy_domain("nobody"), PlatformError);
+}
