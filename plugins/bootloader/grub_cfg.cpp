@@ -288,10 +288,17 @@ class Parser {
   }
 
   void body(BootEntry& e, int opened_line) {
-    const auto saved = vars_;
+    // Assignments inside the entry are undone at its end (an undo log, not a
+    // copy of every variable per entry: a hostile file has many of both).
+    std::vector<std::pair<std::string, std::optional<std::string>>> undo;
     while (auto cmd = lex_.next()) {
       if (is_close(*cmd)) {
-        vars_ = saved;
+        for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
+          if (it->second)
+            vars_[it->first] = *it->second;
+          else
+            vars_.erase(it->first);
+        }
         return;
       }
       if (is_open(*cmd)) {
@@ -320,7 +327,7 @@ class Parser {
         expect_open(cmd->line, "function");
         skip_block(cmd->line);
       } else {
-        assign(*cmd);
+        assign(*cmd, &undo);
       }
     }
     throw MenuError(opened_line, "menuentry '" + e.title + "': '{' is never closed");
@@ -337,7 +344,7 @@ class Parser {
   }
 
   // `set NAME=VALUE` or `NAME=VALUE`; an empty value is ignored (see the top).
-  bool assign(const Command& cmd) {
+  bool assign(const Command& cmd, std::vector<std::pair<std::string, std::optional<std::string>>>* undo = nullptr) {
     const Word* w = nullptr;
     if (cmd.words[0].text == "set" && cmd.words.size() >= 2)
       w = &cmd.words[1];
@@ -351,6 +358,10 @@ class Parser {
       if (!name_char(c)) return false;
     std::string value = w->text.substr(eq + 1);
     if (value.empty()) return false;
+    if (undo) {
+      auto old = vars_.find(name);
+      undo->emplace_back(name, old == vars_.end() ? std::nullopt : std::optional<std::string>(old->second));
+    }
     vars_[name] = value;
     return true;
   }
