@@ -122,8 +122,8 @@ fs::path pvh_linux_yaml(const hvmtool::test::TempDir& tmp, const std::string& su
 BOOST_AUTO_TEST_CASE(debian_kernel_reaches_its_banner_through_the_pvh_entry) {
   hvmtool::test::TempDir tmp;
   // The wait timeout is the backstop: the banner takes about 10 s on an idle
-  // kvm_pvm host, several times that on a loaded one.
-  Boot b = boot(pvh_linux_yaml(tmp, "banner", "180s", "", false), "Linux version 6.1", "Command line: ");
+  // kvm_pvm host, a minute or more on a loaded one (ends at the command line).
+  Boot b = boot(pvh_linux_yaml(tmp, "banner", "300s", "", false), "Linux version 6.1", "Command line: ");
   BOOST_TEST(b.output.find("build_pv: " + (kCache / "vmlinux").string() + " (PVH ELF)") != std::string::npos);
   BOOST_REQUIRE(b.seen_after.has_value());
   // The whole command line, up to the line end (the 8250 console writes CR LF).
