@@ -48,6 +48,25 @@ struct ExtFilesystem::Resolved {
 
 ExtFilesystem::ExtFilesystem(const DiskImage& disk, const Partition& partition, std::string where)
     : where_(std::move(where)) {
+  // The superblock's size first, before libext2fs sizes its tables by it:
+  // a filesystem larger than its partition is refused here.
+  if (partition.size >= 2048) {
+    const auto sb = disk.read(partition.offset + 1024, 1024, "ext2/3/4 superblock");
+    auto le32 = [&](std::size_t at) {
+      return std::uint32_t(sb[at]) | std::uint32_t(sb[at + 1]) << 8 | std::uint32_t(sb[at + 2]) << 16 |
+             std::uint32_t(sb[at + 3]) << 24;
+    };
+    const std::uint32_t log_block = le32(24);
+    if (sb[56] == 0x53 && sb[57] == 0xEF && log_block <= 6) {
+      const std::uint64_t block_size = 1024ull << log_block;
+      std::uint64_t blocks = le32(4);
+      if (le32(0x60) & EXT4_FEATURE_INCOMPAT_64BIT) blocks |= std::uint64_t(le32(0x150)) << 32;
+      if (blocks > partition.size / block_size)
+        fail("the filesystem's " +
+             (blocks > (UINT64_MAX / block_size) ? str(blocks) + " blocks" : str(blocks * block_size) + " bytes") +
+             " do not fit in its " + str(partition.size) + "-byte partition (truncated image?)");
+    }
+  }
   const std::string options = "offset=" + std::to_string(partition.offset);
   ext2_filsys fs = nullptr;
   const errcode_t err =

@@ -875,6 +875,21 @@ const std::vector<Hostile>& hostile_disks() {
                 std::to_string(fs::file_size(world().dir.path() / "ok--no-tablegrub.img")) +
                 " bytes do not fit in its 4194304-byte partition (truncated image?)";
        }},
+      {"superblock claims 2^32 more blocks",
+       [] {
+         return edited("huge-sb", "--mbr", [](std::string& b) {
+           const std::size_t sb = (1 << 20) + 1024;
+           put32(b, sb + 0x60, get32(b, sb + 0x60) | 0x80);  // 64bit
+           put32(b, sb + 0x150, 1);                          // s_blocks_count_hi
+         });
+       },
+       [](const fs::path& d) {
+         const std::string b = slurp(d);
+         const std::size_t sb = (1 << 20) + 1024;
+         const std::uint64_t bytes = ((1ull << 32) | get32(b, sb + 4)) * (1024ull << get32(b, sb + 24));
+         return d.string() + kPart + "the filesystem's " + std::to_string(bytes) + " bytes do not fit in its " +
+                std::to_string(fs::file_size(d) - (2 << 20)) + "-byte partition (truncated image?)";
+       }},
       {"truncated to less than a sector", [] { return world().dir.write("tiny.img", std::string(100, '\0')); },
        [](const fs::path& d) { return d.string() + ": truncated: 100 bytes, smaller than one 512-byte sector"; }},
       {"not a disk", [] { return world().dir.write("garbage.img", pattern(8192, 9)); },
