@@ -359,6 +359,44 @@ BOOST_AUTO_TEST_CASE(large_grub_cfg_parses_quickly) {
   BOOST_TEST(scoped.entries[1].kernel == "/1");
 }
 
+// Random text from the parsers' own vocabulary: each parser returns a menu
+// or throws MenuError, and selecting from what it returned throws at most
+// hvmtool::Error.
+BOOST_AUTO_TEST_CASE(random_configs_parse_or_fail_cleanly) {
+  using namespace hvmtool::grub;
+  const std::vector<std::string> vocab = {
+      "menuentry", "submenu",  "function", "{",     "}",      "'",       "\"", "\\",  "$",       "${",     "$x",
+      "set",       "default=", "=",        "linux", "initrd", "(hd0,1)", "(",  ")",   "/boot/k", "..",     "--id",
+      "--class",   ";",        "\n",       " ",     "\t",     "#",       "if", "fi",  "LABEL",   "KERNEL", "APPEND",
+      "INITRD",    "DEFAULT",  "MENU",     "title", "kernel", "module",  "0",  "1>0", ",",       "-"};
+  std::uint32_t x = 12345;
+  std::size_t parsed = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    const int n = 1 + round % 60;
+    for (int i = 0; i < n; ++i) {
+      x = x * 1103515245u + 12345u;
+      text += vocab[(x >> 8) % vocab.size()];
+      if ((x >> 4) % 3 == 0) text += " ";
+    }
+    for (auto parse : {parse_grub_cfg, parse_extlinux_conf, parse_menu_lst}) {
+      try {
+        BootMenu m = parse(text);
+        ++parsed;
+        try {
+          select_entry(m, {});
+          select_entry(m, {"entry=0>0"});
+        } catch (const Error&) {
+        }
+      } catch (const MenuError&) {
+      } catch (const std::exception& e) {
+        BOOST_FAIL("unexpected " << e.what() << " for: " << text);
+      }
+    }
+  }
+  BOOST_TEST(parsed > 0u);
+}
+
 BOOST_AUTO_TEST_CASE(extlinux_conf) {
   using namespace hvmtool::grub;
   BootMenu m = parse_extlinux_conf(
