@@ -21,11 +21,12 @@ XenFixture::XenFixture() = default;
 
 XenFixture::~XenFixture() { workers.join(); }
 
-ResolvedPipeline XenFixture::pipeline(std::shared_ptr<Stage> build) {
+ResolvedPipeline XenFixture::pipeline(std::shared_ptr<Stage> build, std::shared_ptr<FirmwareProvider> firmware) {
   static PluginLoader loader{{hvmtool::test::build_dir() / "plugins"}};
   PluginParams none;
   ResolvedPipeline p;
   p.platform = platform;
+  p.firmware = std::move(firmware);
   for (StageSlot slot : kStageOrder) {
     const std::size_t i = index_of(slot);
     if (slot == StageSlot::build) {
@@ -40,18 +41,19 @@ ResolvedPipeline XenFixture::pipeline(std::shared_ptr<Stage> build) {
   return p;
 }
 
-RunResult XenFixture::run(const DomainConfig& config, std::shared_ptr<Stage> build,
-                          const std::function<void()>& during) {
+RunResult XenFixture::run(const DomainConfig& config, std::shared_ptr<Stage> build, const std::function<void()>& during,
+                          std::shared_ptr<FirmwareProvider> firmware) {
   std::optional<RunResult> result;
-  auto r = std::make_shared<DomainRun>(io, workers, config, pipeline(std::move(build)), log, ConsoleSink{});
+  auto r = std::make_shared<DomainRun>(io, workers, config, pipeline(std::move(build), std::move(firmware)), log,
+                                       ConsoleSink{});
   r->start([&](const RunResult& rr) { result = rr; });
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (!result && std::chrono::steady_clock::now() < deadline) {
     io.restart();
     io.run_one_for(std::chrono::milliseconds(50));
     if (during) during();
   }
-  if (!result) throw std::runtime_error("the run did not finish in 10 s");
+  if (!result) throw std::runtime_error("the run did not finish in 60 s");
   return *result;
 }
 

@@ -53,9 +53,10 @@ struct XenFixture {
   ~XenFixture();
 
   // make/build_pre/build_post/unpause/wait from the core plugin, bootloader none, `build` as given.
-  ResolvedPipeline pipeline(std::shared_ptr<Stage> build);
+  ResolvedPipeline pipeline(std::shared_ptr<Stage> build, std::shared_ptr<FirmwareProvider> firmware = nullptr);
   // Runs one domain to its end on the io_context; `during` is called after each handler.
-  RunResult run(const DomainConfig& config, std::shared_ptr<Stage> build, const std::function<void()>& during = {});
+  RunResult run(const DomainConfig& config, std::shared_ptr<Stage> build, const std::function<void()>& during = {},
+                std::shared_ptr<FirmwareProvider> firmware = nullptr);
   // Runs the io_context until `pred` or `seconds` elapsed.
   bool run_until(const std::function<bool()>& pred, double seconds = 5);
 };
