@@ -152,7 +152,7 @@ EntryMode resolve(EntryChoice choice, const StageContext& ctx) {
   if (ctx.config.type == DomainType::pv && ctx.platform.name() == "xen")
     throw Error("build_pv: domain '" + ctx.config.name +
                 "' is type pv on xen: a classic PV kernel is built by the xen platform's PV builder, not build_pv "
-                "(set stages.build to it, or use type: pvh)");
+                "(stages: {build: build_xen_pv}), or use type: pvh");
   switch (choice) {
     case EntryChoice::linux64:
       return EntryMode::linux64;

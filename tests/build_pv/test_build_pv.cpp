@@ -391,7 +391,7 @@ BOOST_AUTO_TEST_CASE(entry_choice_and_platform_checks) {
     Build b(domain(DomainType::pv, 16ull << 20, TEST_BZIMAGE), {}, "auto", true);
     BOOST_TEST(b.message() ==
                "build_pv: domain 't' is type pv on xen: a classic PV kernel is built by the xen platform's PV "
-               "builder, not build_pv (set stages.build to it, or use type: pvh)");
+               "builder, not build_pv (stages: {build: build_xen_pv}), or use type: pvh");
     BOOST_TEST(b.calls->index_of("populate_physmap") == -1);
   }
   // Command line longer than the kernel's cmdline_size (2047 for the test kernel).
