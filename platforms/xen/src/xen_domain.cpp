@@ -104,7 +104,10 @@ void XenDomain::init() {
     t.write(dom + "/console/port", std::to_string(console_port_));
   });
 
+  // Console: guest lines of the hypervisor's ring (HVM port 0xE9), and
+  // xenconsoled's pty once it attaches (the PV console).
   shared_->add_console(id_, console_);
+  shared_->watch_tty(id_, console_);
 }
 
 void XenDomain::set_max_vcpus(unsigned count) {

@@ -1,8 +1,13 @@
 #include "xen_platform.hpp"
 
+#include <fcntl.h>
+#include <termios.h>
+#include <unistd.h>
+
 #include <boost/asio/post.hpp>
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 
 #include "hvmtool/error.hpp"
@@ -127,6 +132,11 @@ void XenShared::stop_watch() noexcept {
     std::lock_guard lock(mu);
     console_timer.cancel();
     consoles.clear();
+    for (auto& [id, r] : ttys) {
+      boost::system::error_code ec;
+      if (r->fd) r->fd->close(ec);
+    }
+    ttys.clear();
   }
   if (!w) return;
   boost::system::error_code ec;
@@ -147,10 +157,75 @@ void XenShared::arm() {
 void XenShared::on_watch() {
   // One queued event per readable wakeup; the descriptor stays readable while more are queued.
   auto ev = api->xs_read_watch();
-  (void)ev;  // @releaseDomain says "some domain changed": look at ours
-  poll_domains();
+  if (ev && ev->second.starts_with(kTtyTokenPrefix)) {
+    open_tty(static_cast<DomainId>(std::strtoul(ev->second.c_str() + std::strlen(kTtyTokenPrefix), nullptr, 10)));
+  } else {
+    poll_domains();  // @releaseDomain says "some domain changed": look at ours
+  }
   std::lock_guard lock(mu);
   arm();
+}
+
+void XenShared::watch_tty(DomainId id, ConsoleSink sink) {
+  if (!sink) return;
+  {
+    std::lock_guard lock(mu);
+    auto r = std::make_shared<TtyReader>();
+    r->sink = std::move(sink);
+    ttys[id] = std::move(r);
+  }
+  const std::string path = "/local/domain/" + std::to_string(id) + "/console/tty";
+  if (!api->xs_watch(path, kTtyTokenPrefix + std::to_string(id)))
+    log.warn("xen: xs_watch " + path + ": " + std::strerror(errno) + ": the guest console is not copied");
+}
+
+void XenShared::open_tty(DomainId id) {
+  std::shared_ptr<TtyReader> r;
+  {
+    std::lock_guard lock(mu);
+    auto it = ttys.find(id);
+    if (it == ttys.end() || it->second->fd) return;
+    r = it->second;
+  }
+  std::optional<std::string> path;
+  try {
+    path = store.read("/local/domain/" + std::to_string(id) + "/console/tty");
+  } catch (const std::exception&) {
+  }
+  if (!path || path->empty()) return;  // xenconsoled has not attached yet
+  const int fd = ::open(path->c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    log.warn("xen: domain " + std::to_string(id) + ": console " + *path + ": " + std::strerror(errno));
+    return;
+  }
+  termios t;
+  if (::tcgetattr(fd, &t) == 0) {
+    ::cfmakeraw(&t);
+    ::tcsetattr(fd, TCSANOW, &t);
+  }
+  {
+    std::lock_guard lock(mu);
+    if (r->fd || !ttys.count(id)) {
+      ::close(fd);
+      return;
+    }
+    r->fd = std::make_unique<boost::asio::posix::stream_descriptor>(io, fd);
+  }
+  read_tty(r);
+}
+
+void XenShared::read_tty(const std::shared_ptr<TtyReader>& r) {
+  std::lock_guard lock(mu);
+  if (!r->fd) return;
+  r->fd->async_read_some(boost::asio::buffer(r->buf), [w = std::weak_ptr<TtyReader>(r), self = weak_from_this()](
+                                                          const boost::system::error_code& ec, std::size_t n) {
+    auto reader = w.lock();
+    auto shared = self.lock();
+    if (!reader || !shared) return;
+    if (n) reader->sink(ConsoleChannel::serial, std::string_view(reader->buf.data(), n));
+    if (ec) return;  // EIO once xenconsoled closes the pty; cancelled at forget()
+    shared->read_tty(reader);
+  });
 }
 
 std::optional<DomInfo> XenShared::info(DomainId id) {
@@ -188,6 +263,15 @@ void XenShared::forget(DomainId id) {
   live.erase(id);
   records.erase(id);
   consoles.erase(id);
+  if (auto it = ttys.find(id); it != ttys.end()) {
+    if (it->second->fd) {
+      boost::system::error_code ec;
+      it->second->fd->cancel(ec);
+      it->second->fd->close(ec);
+    }
+    ttys.erase(it);
+    api->xs_unwatch("/local/domain/" + std::to_string(id) + "/console/tty", kTtyTokenPrefix + std::to_string(id));
+  }
 }
 
 void XenShared::add_console(DomainId id, ConsoleSink sink) {

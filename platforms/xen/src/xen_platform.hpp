@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -24,8 +25,9 @@ inline constexpr std::uint64_t kMaxmemSlackKib = 1024;  // LIBXL_MAXMEM_CONSTANT
 inline constexpr std::uint32_t kMaxEvtchnPort = 1023;   // b_info->event_channels default
 inline constexpr std::uint64_t kTimerModeNoDelay = 1;   // HVMPTM_no_delay_for_missed_ticks
 inline constexpr const char* kReleaseDomainToken = "hvmtool-xen";
-inline constexpr std::size_t kPopulateBatch = 8192;            // extents per XENMEM_populate_physmap call
-inline constexpr std::chrono::milliseconds kConsolePoll{100};  // console ring polling period
+inline constexpr const char* kTtyTokenPrefix = "hvmtool-tty-";  // + domid: watch on console/tty
+inline constexpr std::size_t kPopulateBatch = 8192;             // extents per XENMEM_populate_physmap call
+inline constexpr std::chrono::milliseconds kConsolePoll{100};   // console ring polling period
 
 // libxl_get_required_shadow_memory: the HAP/shadow pool of an HVM/PVH domain, in KiB.
 std::uint64_t required_paging_pool_kib(std::uint64_t max_memory_bytes, unsigned max_vcpus);
@@ -73,6 +75,14 @@ struct XenShared : std::enable_shared_from_this<XenShared> {
   std::map<DomainId, Record> records;  // what introduce_domain needs of our domains
   std::unique_ptr<boost::asio::posix::stream_descriptor> watch;
 
+  // A domain's xenconsoled pty (console/tty), read into its sink.
+  struct TtyReader {
+    ConsoleSink sink;
+    std::unique_ptr<boost::asio::posix::stream_descriptor> fd;
+    std::array<char, 4096> buf{};
+  };
+  std::map<DomainId, std::shared_ptr<TtyReader>> ttys;
+
   // Guest lines from the hypervisor's console ring, to the domains' sinks.
   std::map<DomainId, ConsoleSink> consoles;
   boost::asio::steady_timer console_timer;
@@ -91,6 +101,9 @@ struct XenShared : std::enable_shared_from_this<XenShared> {
   void add_console(DomainId id, ConsoleSink sink);
   void read_console(bool deliver);  // drains the ring from console_index
   void arm_console_locked();
+  void watch_tty(DomainId id, ConsoleSink sink);
+  void open_tty(DomainId id);
+  void read_tty(const std::shared_ptr<TtyReader>& r);
   // XenStore's PrepareIntroduce: our port when none is given; for HVM/PVH
   // domains (not built by xc_dom) the grant entries xc_dom_gnttab_init seeds.
   std::uint32_t prepare_introduce(DomainId id, std::uint64_t store_mfn, std::uint32_t port);

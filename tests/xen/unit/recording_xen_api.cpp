@@ -119,12 +119,14 @@ void RecordingXenApi::set_shutdown(std::uint32_t domid, unsigned code) {
   auto& d = domains_.at(domid);
   d.flags = (d.flags & ~(XEN_DOMINF_running | (XEN_DOMINF_shutdownmask << XEN_DOMINF_shutdownshift))) |
             XEN_DOMINF_shutdown | (code << XEN_DOMINF_shutdownshift);
-  for (const auto& w : watches_) queue_watch_locked("@releaseDomain", w);
+  for (const auto& [token, path] : watches_)
+    if (path == "@releaseDomain") queue_watch_locked(path, token);
 }
 
 void RecordingXenApi::fire_release_domain() {
   std::lock_guard l(mu_);
-  for (const auto& w : watches_) queue_watch_locked("@releaseDomain", w);
+  for (const auto& [token, path] : watches_)
+    if (path == "@releaseDomain") queue_watch_locked(path, token);
 }
 
 std::vector<std::uint8_t> RecordingXenApi::full_hvm_context() {
@@ -286,7 +288,8 @@ int RecordingXenApi::domain_unpause(std::uint32_t domid) {
   if (shutdown_on_unpause) {
     it->second.flags = (it->second.flags & ~XEN_DOMINF_running) | XEN_DOMINF_shutdown |
                        (*shutdown_on_unpause << XEN_DOMINF_shutdownshift);
-    for (const auto& w : watches_) queue_watch_locked("@releaseDomain", w);
+    for (const auto& [token, path] : watches_)
+      if (path == "@releaseDomain") queue_watch_locked(path, token);
   }
   return 0;
 }
@@ -299,7 +302,8 @@ int RecordingXenApi::domain_destroy(std::uint32_t domid) {
     errno = ESRCH;
     return -1;
   }
-  for (const auto& w : watches_) queue_watch_locked("@releaseDomain", w);
+  for (const auto& [token, path] : watches_)
+    if (path == "@releaseDomain") queue_watch_locked(path, token);
   return 0;
 }
 
@@ -426,6 +430,8 @@ void RecordingXenApi::write_locked(const std::string& path, const std::string& v
     if (pp != perms_.end()) perms_[*it] = pp->second;
   }
   store_[path] = value;
+  for (const auto& [token, wpath] : watches_)
+    if (path == wpath || path.starts_with(wpath + "/")) queue_watch_locked(path, token);
 }
 
 bool RecordingXenApi::xs_write(std::uint32_t t, const std::string& path, const std::string& value) {
@@ -501,7 +507,7 @@ bool RecordingXenApi::xs_introduce_domain(std::uint32_t domid, std::uint64_t mfn
 bool RecordingXenApi::xs_watch(const std::string& path, const std::string& token) {
   std::lock_guard l(mu_);
   add("xs_watch " + path + " " + token);
-  watches_.insert(token);
+  watches_[token] = path;
   queue_watch_locked(path, token);  // xenstored fires a new watch once at once
   return true;
 }

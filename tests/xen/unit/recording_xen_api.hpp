@@ -134,7 +134,7 @@ class RecordingXenApi final : public XenApi {
   std::uint32_t next_txn_ = 1;
   std::map<void*, std::vector<std::byte>> mappings_;
   std::vector<std::pair<std::string, std::string>> watch_queue_;
-  std::set<std::string> watches_;
+  std::map<std::string, std::string> watches_;  // token -> path
   int pipe_[2] = {-1, -1};
   std::string ring_;
 };

@@ -4,6 +4,9 @@
 #define BOOST_TEST_MODULE xen_console
 #include <boost/test/unit_test.hpp>
 
+#include <pty.h>
+#include <unistd.h>
+
 #include "console_ring.hpp"
 #include "xen_test_util.hpp"
 
@@ -85,4 +88,35 @@ BOOST_AUTO_TEST_CASE(no_console_ring_access_is_one_warning) {
   for (const auto& line : f.log.lines())
     if (line.find("xc_readconsolering") != std::string::npos) ++warnings;
   BOOST_TEST(warnings == 1);
+}
+
+BOOST_AUTO_TEST_CASE(xenconsoled_pty_is_read_once_it_appears) {
+  XenFixture f;
+  int master = -1, slave = -1;
+  char name[256] = {};
+  BOOST_REQUIRE(::openpty(&master, &slave, name, nullptr, nullptr) == 0);
+  ::close(slave);  // the platform opens it by name, as it would xenconsoled's
+  std::string got;
+  std::mutex mu;
+  auto info = create_info("pv", DomainType::pv);
+  info.console = [&](ConsoleChannel c, std::string_view t) {
+    if (c != ConsoleChannel::serial) return;
+    std::lock_guard l(mu);
+    got += t;
+  };
+  auto d = f.platform->create_domain(info);
+  BOOST_TEST(f.api->index_of("xs_watch /local/domain/7/console/tty hvmtool-tty-7") >= 0);
+  f.run_until([] { return false; }, 0.1);  // the initial watch event: no tty yet
+  // xenconsoled attaches and publishes its pty.
+  f.platform->store().transact([&](StoreTransaction& t) { t.write("/local/domain/7/console/tty", name); });
+  f.run_until([] { return false; }, 0.1);
+  const std::string text = "Linux version 6.1 marker-pv\n";
+  BOOST_REQUIRE(::write(master, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+  BOOST_TEST(f.run_until([&] {
+    std::lock_guard l(mu);
+    return got.find("marker-pv") != std::string::npos;
+  }));
+  d->destroy();
+  BOOST_TEST(f.api->index_of("xs_unwatch /local/domain/7/console/tty hvmtool-tty-7") >= 0);
+  ::close(master);
 }
