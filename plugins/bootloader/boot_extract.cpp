@@ -24,8 +24,8 @@ namespace {
 std::string str(std::uint64_t v) { return std::to_string(v); }
 std::string squote(std::string_view s) { return "'" + std::string(s) + "'"; }
 
-void check_cancelled(const std::atomic<bool>& cancelled) {
-  if (cancelled.load()) throw CancelledError("grub bootloader cancelled");
+void check_cancelled(const std::function<bool()>& cancelled) {
+  if (cancelled()) throw CancelledError("grub bootloader cancelled");
 }
 
 const DiskConfig& choose_disk(const std::vector<DiskConfig>& disks, const Settings& settings) {
@@ -123,7 +123,7 @@ void remove_scratch(const fs::path& dir) noexcept {
 
 Extracted extract_boot_files(const std::vector<DiskConfig>& disks, const std::vector<std::string>& bootloader_args,
                              const std::string& extra_cmdline, const Settings& settings,
-                             const std::atomic<bool>& cancelled, const std::function<fs::path()>& make_scratch) {
+                             const std::function<bool()>& cancelled, const std::function<fs::path()>& make_scratch) {
   // Arguments first: a typo is reported before any disk is opened.
   entry_selector(bootloader_args);
   check_cancelled(cancelled);

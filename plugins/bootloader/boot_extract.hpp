@@ -54,11 +54,11 @@ void remove_scratch(const std::filesystem::path& dir) noexcept;
 // The whole job, blocking: choose the disk, partition, config and entry,
 // then copy the kernel and initrd(s) into the folder `make_scratch()` returns
 // (called only once the files are known to be good). Throws hvmtool::Error
-// (ImageError for what is wrong on the disk, CancelledError when `cancelled`
+// (ImageError for what is wrong on the disk, CancelledError when `cancelled()`
 // is set between files).
 Extracted extract_boot_files(const std::vector<DiskConfig>& disks, const std::vector<std::string>& bootloader_args,
                              const std::string& extra_cmdline, const Settings& settings,
-                             const std::atomic<bool>& cancelled,
+                             const std::function<bool()>& cancelled,
                              const std::function<std::filesystem::path()>& make_scratch);
 
 }  // namespace hvmtool::grub

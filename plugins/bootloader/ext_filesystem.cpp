@@ -117,9 +117,8 @@ std::string ExtFilesystem::read_link(std::string_view what, const std::string& s
     target.assign(buf.data(), std::min<std::size_t>(got, static_cast<std::size_t>(size)));
   } else {
     File f{ino, size, shown};
-    std::atomic<bool> never{false};
     copy(
-        f, [&](const char* p, std::size_t n) { target.append(p, n); }, never);
+        f, [&](const char* p, std::size_t n) { target.append(p, n); }, [] { return false; });
   }
   target.resize(std::strlen(target.c_str()));  // a NUL ends it, as the kernel reads it
   if (target.empty()) fail(std::string(what) + " " + squote(shown) + ": empty symlink");
@@ -217,14 +216,13 @@ std::string ExtFilesystem::read_all(std::string_view what, const File& file, std
          str(limit));
   std::string data;
   data.reserve(static_cast<std::size_t>(file.size));
-  std::atomic<bool> never{false};
   copy(
-      file, [&](const char* p, std::size_t n) { data.append(p, n); }, never);
+      file, [&](const char* p, std::size_t n) { data.append(p, n); }, [] { return false; });
   return data;
 }
 
 void ExtFilesystem::copy(const File& file, const std::function<void(const char*, std::size_t)>& sink,
-                         const std::atomic<bool>& cancelled) {
+                         const std::function<bool()>& cancelled) {
   ext2_file_t f = nullptr;
   if (errcode_t e = ext2fs_file_open(fs_, file.ino, 0, &f))
     fail(squote(file.path) + ": cannot open: " + ext2_error_text(e));
@@ -235,7 +233,7 @@ void ExtFilesystem::copy(const File& file, const std::function<void(const char*,
   std::vector<char> buf(std::min<std::uint64_t>(kChunk, std::max<std::uint64_t>(file.size, 1)));
   std::uint64_t left = file.size;
   while (left > 0) {
-    if (cancelled.load()) throw CancelledError("cancelled while reading " + squote(file.path));
+    if (cancelled()) throw CancelledError("grub bootloader cancelled");
     const unsigned want = static_cast<unsigned>(std::min<std::uint64_t>(left, buf.size()));
     unsigned got = 0;
     if (errcode_t e = ext2fs_file_read(f, buf.data(), want, &got))

@@ -49,9 +49,10 @@ class ExtFilesystem {
   // The whole file, which must be at most `limit` bytes.
   std::string read_all(std::string_view what, const File& file, std::uint64_t limit);
 
-  // Streams the file to `sink` in chunks; polls `cancelled` between chunks.
+  // Streams the file to `sink` in chunks; asks `cancelled()` between chunks
+  // and throws CancelledError when it says so.
   void copy(const File& file, const std::function<void(const char*, std::size_t)>& sink,
-            const std::atomic<bool>& cancelled);
+            const std::function<bool()>& cancelled);
 
   const std::string& where() const { return where_; }
   [[noreturn]] void fail(const std::string& message) const;

@@ -29,15 +29,26 @@ class Job {
   void run(Logger& log) {
     const auto began = std::chrono::steady_clock::now();
     try {
-      result_ =
-          extract_boot_files(disks_, args_, extra_cmdline_, settings_, *cancelled_, [this] { return make_scratch(); });
+      result_ = extract_boot_files(
+          disks_, args_, extra_cmdline_, settings_, [this] { return stop_.load() || cancelled_->load(); },
+          [this] { return make_scratch(); });
     } catch (...) {
       std::lock_guard l(mu_);
-      remove_scratch(std::exchange(scratch_, {}));
+      remove_scratch(made_);
+      scratch_.clear();
+      // After undo() the folder vanished under the copy: that is a cancellation.
+      if (abandoned_) throw CancelledError("grub bootloader cancelled");
       throw;
     }
     const auto ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began).count();
+    std::lock_guard l(mu_);
+    if (abandoned_) {
+      // undo() ran while files were still being written: remove what it
+      // could not see; deliver() reports the cancellation.
+      remove_scratch(made_);
+      return;
+    }
     log.info("grub: " + result_.summary + " -> " + scratch_.string() + " (" + std::to_string(ms) + " ms)");
   }
 
@@ -53,6 +64,7 @@ class Job {
   }
 
   void abandon() noexcept {
+    stop_.store(true);
     std::lock_guard l(mu_);
     abandoned_ = true;
     remove_scratch(std::exchange(scratch_, {}));
@@ -62,7 +74,7 @@ class Job {
   std::filesystem::path make_scratch() {
     std::lock_guard l(mu_);
     if (abandoned_) throw CancelledError("grub bootloader cancelled");
-    scratch_ = make_scratch_dir(scratch_parent(settings_), domain_);
+    scratch_ = made_ = make_scratch_dir(scratch_parent(settings_), domain_);
     return scratch_;
   }
 
@@ -72,9 +84,11 @@ class Job {
   const std::string domain_;
   const Settings settings_;
   const std::shared_ptr<std::atomic<bool>> cancelled_;
+  std::atomic<bool> stop_{false};  // set by abandon(): the copy stops at the next chunk
   std::mutex mu_;
   bool abandoned_ = false;
-  std::filesystem::path scratch_;
+  std::filesystem::path scratch_;  // the folder while it is ours to remove
+  std::filesystem::path made_;     // the folder this job made (for the final sweep)
   Extracted result_;
 };
 

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "boot_menu.hpp"
 #include "partition_table.hpp"
@@ -723,6 +724,29 @@ BOOST_AUTO_TEST_CASE(damaged_filesystems_fail_cleanly) {
     BOOST_TEST(run.leftovers() == (run.error ? 0u : 1u), "seed " << seed);
   }
   BOOST_TEST_MESSAGE("damaged filesystems: " << booted << " still booted, " << failed << " refused");
+}
+
+// undo() while the files are being copied (a 48 MiB initrd): the copy
+// stops, the completion reports a cancellation, and no folder survives.
+BOOST_AUTO_TEST_CASE(undo_during_the_copy) {
+  const fs::path big = world().dir.write("big-initrd", pattern(48 << 20, 5));
+  const fs::path disk = world().dir.path() / "big.img";
+  auto r = test::run_command("bash " + (test::source_dir() / "scripts" / "make-test-disk.sh").string() + " " +
+                             disk.string() + " --kernel " + world().kernel.string() + " --initrd " + big.string());
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+  Run run({disk});
+  bool saw_folder = false;
+  run.go([&] {
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (run.leftovers() == 0 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(1ms);
+    saw_folder = run.leftovers() == 1;
+    run.stage->undo(*run.ctx);
+  });
+  run.workers.join();
+  BOOST_TEST(saw_folder);
+  BOOST_TEST(run.message() == "grub bootloader cancelled");
+  BOOST_TEST(run.leftovers() == 0u);
+  BOOST_TEST(run.ctx->boot.scratch_dir.empty());
 }
 
 // ---------------------------------------------------------------------------
