@@ -44,10 +44,9 @@ bool run_bare_kvm_guest(std::uint64_t memory) {
 
   Fd vcpu{ok ? ::ioctl(vm.fd, KVM_CREATE_VCPU, 0) : -1};
   int run_size = ::ioctl(kvm.fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-  void* run_map = vcpu.fd >= 0 && run_size > 0
-                      ? ::mmap(nullptr, static_cast<std::size_t>(run_size), PROT_READ | PROT_WRITE, MAP_SHARED,
-                               vcpu.fd, 0)
-                      : MAP_FAILED;
+  void* run_map = vcpu.fd >= 0 && run_size > 0 ? ::mmap(nullptr, static_cast<std::size_t>(run_size),
+                                                        PROT_READ | PROT_WRITE, MAP_SHARED, vcpu.fd, 0)
+                                               : MAP_FAILED;
   ok = run_map != MAP_FAILED;
   if (ok) {
     kvm_sregs sregs{};

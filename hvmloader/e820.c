@@ -21,51 +21,47 @@
 struct e820entry e820[E820_MAX];
 unsigned int e820_nr;
 
-static void add(uint64_t addr, uint64_t end, uint32_t type)
-{
-    if (end <= addr || e820_nr == E820_MAX)
-        return;
-    e820[e820_nr].addr = addr;
-    e820[e820_nr].size = end - addr;
-    e820[e820_nr].type = type;
-    e820_nr++;
+static void add(uint64_t addr, uint64_t end, uint32_t type) {
+  if (end <= addr || e820_nr == E820_MAX) return;
+  e820[e820_nr].addr = addr;
+  e820[e820_nr].size = end - addr;
+  e820[e820_nr].type = type;
+  e820_nr++;
 }
 
-void e820_build(uint32_t bios_base, uint32_t tables_base)
-{
-    e820_nr = 0;
-    add(0, 0xA0000, E820_RAM);
-    add(bios_base, 0x100000, E820_RESERVED);
-    add(0x100000, tables_base, E820_RAM);
-    add(tables_base, low_ram_end(), E820_RESERVED);
-    if (hvm_info->reserved_mem_pgstart)
-        add((uint64_t)hvm_info->reserved_mem_pgstart << 12, 1ULL << 32,
-            E820_RESERVED);
-    if (hvm_info->high_mem_pgend)
-        add(1ULL << 32, (uint64_t)hvm_info->high_mem_pgend << 12, E820_RAM);
+void e820_build(uint32_t bios_base, uint32_t tables_base) {
+  e820_nr = 0;
+  add(0, 0xA0000, E820_RAM);
+  add(bios_base, 0x100000, E820_RESERVED);
+  add(0x100000, tables_base, E820_RAM);
+  add(tables_base, low_ram_end(), E820_RESERVED);
+  if (hvm_info->reserved_mem_pgstart) add((uint64_t)hvm_info->reserved_mem_pgstart << 12, 1ULL << 32, E820_RESERVED);
+  if (hvm_info->high_mem_pgend) add(1ULL << 32, (uint64_t)hvm_info->high_mem_pgend << 12, E820_RAM);
 }
 
-static const char *type_name(uint32_t type)
-{
-    switch (type) {
-    case E820_RAM:      return "RAM";
-    case E820_RESERVED: return "RESERVED";
-    case E820_ACPI:     return "ACPI";
-    case E820_NVS:      return "NVS";
-    default:            return "UNKNOWN";
-    }
+static const char* type_name(uint32_t type) {
+  switch (type) {
+    case E820_RAM:
+      return "RAM";
+    case E820_RESERVED:
+      return "RESERVED";
+    case E820_ACPI:
+      return "ACPI";
+    case E820_NVS:
+      return "NVS";
+    default:
+      return "UNKNOWN";
+  }
 }
 
-void e820_dump(void)
-{
-    unsigned int i;
+void e820_dump(void) {
+  unsigned int i;
 
-    printf("E820 table:\n");
-    for (i = 0; i < e820_nr; i++) {
-        uint64_t start = e820[i].addr, end = start + e820[i].size;
+  printf("E820 table:\n");
+  for (i = 0; i < e820_nr; i++) {
+    uint64_t start = e820[i].addr, end = start + e820[i].size;
 
-        printf(" [%02u]: %08x:%08x - %08x:%08x: %s\n", i,
-               (uint32_t)(start >> 32), (uint32_t)start,
-               (uint32_t)(end >> 32), (uint32_t)end, type_name(e820[i].type));
-    }
+    printf(" [%02u]: %08x:%08x - %08x:%08x: %s\n", i, (uint32_t)(start >> 32), (uint32_t)start, (uint32_t)(end >> 32),
+           (uint32_t)end, type_name(e820[i].type));
+  }
 }

@@ -8,31 +8,30 @@
 
 enum hypervisor hypervisor;
 
-void hypervisor_detect(void)
-{
-    uint32_t base, eax, sig[3];
+void hypervisor_detect(void) {
+  uint32_t base, eax, sig[3];
 
-    for (base = 0x40000000; base < 0x40010000; base += 0x100) {
-        char id[13];
+  for (base = 0x40000000; base < 0x40010000; base += 0x100) {
+    char id[13];
 
-        cpuid(base, &eax, &sig[0], &sig[1], &sig[2]);
-        memcpy(id, sig, 12);
-        id[12] = '\0';
-        if (!memcmp(id, "XenVMMXenVMM", 12)) {
-            uint32_t ver, b, c, d;
+    cpuid(base, &eax, &sig[0], &sig[1], &sig[2]);
+    memcpy(id, sig, 12);
+    id[12] = '\0';
+    if (!memcmp(id, "XenVMMXenVMM", 12)) {
+      uint32_t ver, b, c, d;
 
-            cpuid(base + 1, &ver, &b, &c, &d);
-            hypervisor = HV_XEN;
-            printf("Detected Xen v%u.%u\n", ver >> 16, ver & 0xffff);
-            return;
-        }
-        /* KVM pads its 9-byte name with NULs to fill the 12. */
-        if (!memcmp(id, "KVMKVMKVM\0\0\0", 12)) {
-            hypervisor = HV_KVM;
-            printf("Detected KVM\n");
-            return;
-        }
+      cpuid(base + 1, &ver, &b, &c, &d);
+      hypervisor = HV_XEN;
+      printf("Detected Xen v%u.%u\n", ver >> 16, ver & 0xffff);
+      return;
     }
-    hypervisor = HV_NONE;
-    printf("No hypervisor detected\n");
+    /* KVM pads its 9-byte name with NULs to fill the 12. */
+    if (!memcmp(id, "KVMKVMKVM\0\0\0", 12)) {
+      hypervisor = HV_KVM;
+      printf("Detected KVM\n");
+      return;
+    }
+  }
+  hypervisor = HV_NONE;
+  printf("No hypervisor detected\n");
 }

@@ -11,34 +11,34 @@
 #define HVMLOADER_LAYOUT_H
 
 /* Kept clear of 0x1000: Xen's SeaBIOS looks for its info block there. */
-#define TRAMP_BASE          0x2000
-#define TRAMP_MAX           0x1000
+#define TRAMP_BASE 0x2000
+#define TRAMP_MAX 0x1000
 
 /* Conventional boot-sector load address; also the real-mode stack top. */
-#define BOOTSECT_ADDR       0x7C00
+#define BOOTSECT_ADDR 0x7C00
 
 /* Linux 32-bit boot protocol: command line directly below the zero page. */
-#define LINUX_CMDLINE_ADDR  0x20000
-#define LINUX_CMDLINE_MAX   0x10000
+#define LINUX_CMDLINE_ADDR 0x20000
+#define LINUX_CMDLINE_MAX 0x10000
 #define LINUX_ZEROPAGE_ADDR 0x30000
-#define LINUX_KERNEL_ADDR   0x100000
+#define LINUX_KERNEL_ADDR 0x100000
 
 /* BIOS images are copied so that they end here (reset vector at 0xFFFF0). */
-#define BIOS_END            0x100000
-#define BIOS_MAX_SIZE       0x40000
-#define LEGACY_ROM_START    0xC0000
+#define BIOS_END 0x100000
+#define BIOS_MAX_SIZE 0x40000
+#define LEGACY_ROM_START 0xC0000
 
 /* Where RSDP and the SMBIOS entry point go when no BIOS owns that space. */
-#define FSEG_START          0xF0000
+#define FSEG_START 0xF0000
 
 /* ACPI + SMBIOS tables: carved from the top of low RAM, marked reserved. */
-#define TABLES_SIZE         0x10000
+#define TABLES_SIZE 0x10000
 
 /* GDT layout shared by hvmloader and the trampolines.  0x10/0x18 are the
  * selectors the Linux 32-bit boot protocol calls __BOOT_CS/__BOOT_DS. */
-#define SEL_CODE16          0x08
-#define SEL_CODE32          0x10
-#define SEL_DATA32          0x18
-#define SEL_DATA16          0x20
+#define SEL_CODE16 0x08
+#define SEL_CODE32 0x10
+#define SEL_DATA32 0x18
+#define SEL_DATA16 0x20
 
 #endif

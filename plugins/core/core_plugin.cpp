@@ -17,12 +17,18 @@ class CorePlugin final : public Plugin {
   std::unique_ptr<Stage> create_stage(StageSlot slot, const PluginParams& params) override {
     params.require_known({});
     switch (slot) {
-      case StageSlot::make: return std::make_unique<MakeStage>();
-      case StageSlot::build_pre: return std::make_unique<BuildPreStage>();
-      case StageSlot::build_post: return std::make_unique<BuildPostStage>();
-      case StageSlot::unpause: return std::make_unique<UnpauseStage>();
-      case StageSlot::wait: return std::make_unique<WaitStage>();
-      default: return Plugin::create_stage(slot, params);
+      case StageSlot::make:
+        return std::make_unique<MakeStage>();
+      case StageSlot::build_pre:
+        return std::make_unique<BuildPreStage>();
+      case StageSlot::build_post:
+        return std::make_unique<BuildPostStage>();
+      case StageSlot::unpause:
+        return std::make_unique<UnpauseStage>();
+      case StageSlot::wait:
+        return std::make_unique<WaitStage>();
+      default:
+        return Plugin::create_stage(slot, params);
     }
   }
 };

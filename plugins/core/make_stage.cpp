@@ -32,7 +32,8 @@ void MakeStage::async_run(StageContext& ctx, Completion done) {
   const DomainId domid = ctx.domain->id();
   const std::string uuid = uuid_string(info.uuid);
   ctx.notes["uuid"] = uuid;
-  ctx.platform.store().transact([&](StoreTransaction& txn) { apply_writes(txn, make_entries(domid, info.name, uuid)); });
+  ctx.platform.store().transact(
+      [&](StoreTransaction& txn) { apply_writes(txn, make_entries(domid, info.name, uuid)); });
   ctx.log.debug("created domain " + std::to_string(domid) + " uuid " + uuid);
   done(nullptr);
 }

@@ -12,9 +12,7 @@ void WaitStage::async_run(StageContext& ctx, Completion done) {
   });
 }
 
-void WaitStage::cancel(StageContext& /*ctx*/) {
-  complete(std::make_exception_ptr(CancelledError("wait cancelled")));
-}
+void WaitStage::cancel(StageContext& /*ctx*/) { complete(std::make_exception_ptr(CancelledError("wait cancelled"))); }
 
 void WaitStage::undo(StageContext& ctx) noexcept {
   if (ctx.domain) ctx.domain->set_event_handler({});

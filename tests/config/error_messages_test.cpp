@@ -29,8 +29,7 @@ const std::string kDomainKeys =
     "bootloader_args, logfile, on_poweroff, on_reboot, on_crash, mmio_hole, restart_limit, "
     "restart_window, timeouts";
 const std::string kPluginName = "a plugin name (lower-case letters, digits, '_' and '-')";
-const std::string kDiskSpec =
-    R"(a disk spec like "format=raw, vdev=xvda, access=rw, target=disk.img" or a path)";
+const std::string kDiskSpec = R"(a disk spec like "format=raw, vdev=xvda, access=rw, target=disk.img" or a path)";
 
 void check(const std::vector<std::pair<std::string, std::string>>& cases) {
   for (const auto& [yaml, message] : cases) {
@@ -50,8 +49,7 @@ BOOST_AUTO_TEST_CASE(file_level) {
       {"- a\n- b\n", "t.yaml:1:1: expected a map at the top level, got a list"},
       {"hello\n", "t.yaml:1:1: expected a map at the top level, got a single value"},
       {"# leading comment\n- a\n", "t.yaml:2:1: expected a map at the top level, got a list"},
-      {"domain: {name: a}\n---\ndomain: {name: b}\n",
-       "t.yaml:3:1: a second YAML document; a pipeline file holds one"},
+      {"domain: {name: a}\n---\ndomain: {name: b}\n", "t.yaml:3:1: a second YAML document; a pipeline file holds one"},
       {"? [a]\n: 1\n", "t.yaml:1:3: expected a plain key, got a list"},
   });
 }
@@ -79,13 +77,18 @@ BOOST_AUTO_TEST_CASE(top_level) {
       {"domain: x\n", R"(t.yaml:1:9: field 'domain': expected a map, got "x")"},
       {"domain:\n", "t.yaml:1:1: field 'domain': expected a map, got an empty value"},
       {"domain: [a]\n", "t.yaml:1:9: field 'domain': expected a map, got a list"},
-      {"platform: KVM\ndomain: {name: x}\n", "t.yaml:1:11: field 'platform': expected " + kPluginName + R"(, got "KVM")"},
+      {"platform: KVM\ndomain: {name: x}\n",
+       "t.yaml:1:11: field 'platform': expected " + kPluginName + R"(, got "KVM")"},
       {"platform: ''\ndomain: {name: x}\n", "t.yaml:1:11: field 'platform': expected " + kPluginName + R"(, got "")"},
-      {"platform: [kvm]\ndomain: {name: x}\n", "t.yaml:1:11: field 'platform': expected " + kPluginName + ", got a list"},
+      {"platform: [kvm]\ndomain: {name: x}\n",
+       "t.yaml:1:11: field 'platform': expected " + kPluginName + ", got a list"},
       {"count: 0\ndomain: {name: x}\n", R"(t.yaml:1:8: field 'count': expected a whole number from 1 to 64, got "0")"},
-      {"count: 65\ndomain: {name: x}\n", R"(t.yaml:1:8: field 'count': expected a whole number from 1 to 64, got "65")"},
-      {"count: two\ndomain: {name: x}\n", R"(t.yaml:1:8: field 'count': expected a whole number from 1 to 64, got "two")"},
-      {"count: -1\ndomain: {name: x}\n", R"(t.yaml:1:8: field 'count': expected a whole number from 1 to 64, got "-1")"},
+      {"count: 65\ndomain: {name: x}\n",
+       R"(t.yaml:1:8: field 'count': expected a whole number from 1 to 64, got "65")"},
+      {"count: two\ndomain: {name: x}\n",
+       R"(t.yaml:1:8: field 'count': expected a whole number from 1 to 64, got "two")"},
+      {"count: -1\ndomain: {name: x}\n",
+       R"(t.yaml:1:8: field 'count': expected a whole number from 1 to 64, got "-1")"},
   });
 }
 
@@ -107,8 +110,10 @@ BOOST_AUTO_TEST_CASE(plugins_section) {
 
 BOOST_AUTO_TEST_CASE(stages_section) {
   check({
-      {"stages: [make]\ndomain: {name: x}\n", "t.yaml:1:9: field 'stages': expected a map of stage: plugin, got a list"},
-      {"stages:\n  bulid: core\ndomain: {name: x}\n", "t.yaml:2:3: field 'stages.bulid': unknown key (did you mean 'build'?)"},
+      {"stages: [make]\ndomain: {name: x}\n",
+       "t.yaml:1:9: field 'stages': expected a map of stage: plugin, got a list"},
+      {"stages:\n  bulid: core\ndomain: {name: x}\n",
+       "t.yaml:2:3: field 'stages.bulid': unknown key (did you mean 'build'?)"},
       {"stages:\n  launch: core\ndomain: {name: x}\n",
        "t.yaml:2:3: field 'stages.launch': unknown key; expected one of: make, bootloader, build_pre, build, "
        "build_post, unpause, wait"},
@@ -123,7 +128,8 @@ BOOST_AUTO_TEST_CASE(stages_section) {
 
 BOOST_AUTO_TEST_CASE(params_section) {
   check({
-      {"params: [a]\ndomain: {name: x}\n", "t.yaml:1:9: field 'params': expected a map of plugin: parameters, got a list"},
+      {"params: [a]\ndomain: {name: x}\n",
+       "t.yaml:1:9: field 'params': expected a map of plugin: parameters, got a list"},
       {"params:\n  Build_HVM: {a: 1}\ndomain: {name: x}\n",
        "t.yaml:2:3: field 'params.Build_HVM': expected " + kPluginName + R"(, got "Build_HVM")"},
       {"params:\n  build_hmv: {entry: direct}\ndomain: {name: x}\n",
@@ -136,9 +142,11 @@ BOOST_AUTO_TEST_CASE(params_section) {
       {"params:\n  build_hvm:\ndomain: {name: x}\n",
        "t.yaml:2:3: field 'params.build_hvm': expected a map of parameter: value, got an empty value"},
       {"params:\n  build_hvm: {entry: [a]}\ndomain: {name: x}\n",
-       "t.yaml:2:22: field 'params.build_hvm.entry': expected a single value (string, number or true/false), got a list"},
+       "t.yaml:2:22: field 'params.build_hvm.entry': expected a single value (string, number or true/false), got a "
+       "list"},
       {"params:\n  build_hvm:\n    entry:\ndomain: {name: x}\n",
-       "t.yaml:3:5: field 'params.build_hvm.entry': expected a single value (string, number or true/false), got an empty value"},
+       "t.yaml:3:5: field 'params.build_hvm.entry': expected a single value (string, number or true/false), got an "
+       "empty value"},
       {"params:\n  build_hvm: {entry: a, entry: b}\ndomain: {name: x}\n",
        "t.yaml:2:25: field 'params.build_hvm.entry': duplicate key (first given on line 2)"},
       // A plugin chosen only by default still counts as used.
@@ -147,7 +155,8 @@ BOOST_AUTO_TEST_CASE(params_section) {
        "(did you mean 'build_hvm'?)"},
   });
   BOOST_TEST(load_error("params:\n  build_pv: {a: 1}\ndomain: {name: x, type: pvh}\n") == "(no error)");
-  BOOST_TEST(load_error("params:\n  firmware: {a: 1}\n  kvm: {b: 2}\n  none: {c: 3}\ndomain: {name: x}\n") == "(no error)");
+  BOOST_TEST(load_error("params:\n  firmware: {a: 1}\n  kvm: {b: 2}\n  none: {c: 3}\ndomain: {name: x}\n") ==
+             "(no error)");
 }
 
 BOOST_AUTO_TEST_CASE(domain_keys) {
@@ -183,8 +192,10 @@ BOOST_AUTO_TEST_CASE(domain_name_and_type) {
       {"count: 10\ndomain:\n  name: " + std::string(63, 'n') + "\n",
        "t.yaml:3:9: field 'domain.name': \"" + std::string(63, 'n') +
            "-9\" would be longer than 64 characters (count is 10)"},
-      {dom("  type: hmv\n"), R"(t.yaml:3:9: field 'domain.type': expected hvm, pv or pvh, got "hmv" (did you mean 'hvm'?))"},
-      {dom("  type: HVM\n"), R"(t.yaml:3:9: field 'domain.type': expected hvm, pv or pvh, got "HVM" (did you mean 'hvm'?))"},
+      {dom("  type: hmv\n"),
+       R"(t.yaml:3:9: field 'domain.type': expected hvm, pv or pvh, got "hmv" (did you mean 'hvm'?))"},
+      {dom("  type: HVM\n"),
+       R"(t.yaml:3:9: field 'domain.type': expected hvm, pv or pvh, got "HVM" (did you mean 'hvm'?))"},
       {dom("  type: linux\n"), R"(t.yaml:3:9: field 'domain.type': expected hvm, pv or pvh, got "linux")"},
       {dom("  type: [hvm]\n"), "t.yaml:3:9: field 'domain.type': expected hvm, pv or pvh, got a list"},
   });
@@ -194,7 +205,8 @@ BOOST_AUTO_TEST_CASE(domain_memory_and_vcpus) {
   const std::string size = "expected a size like 128M or 2G, got ";
   check({
       {dom("  memory: 12Q\n"), "t.yaml:3:11: field 'domain.memory': " + size + R"("12Q")"},
-      {dom("  memory: 1.5G\n"), "t.yaml:3:11: field 'domain.memory': " + size + R"("1.5G" (no fractions; write 1536M))"},
+      {dom("  memory: 1.5G\n"),
+       "t.yaml:3:11: field 'domain.memory': " + size + R"("1.5G" (no fractions; write 1536M))"},
       {dom("  memory: -1G\n"), "t.yaml:3:11: field 'domain.memory': " + size + R"("-1G" (a size cannot be negative))"},
       {dom("  memory: 1M\n"), R"(t.yaml:3:11: field 'domain.memory': expected a size from 2M to 1T, got "1M")"},
       {dom("  memory: 2049G\n"), R"(t.yaml:3:11: field 'domain.memory': expected a size from 2M to 1T, got "2049G")"},
@@ -202,13 +214,15 @@ BOOST_AUTO_TEST_CASE(domain_memory_and_vcpus) {
        R"(t.yaml:3:11: field 'domain.memory': expected a size from 2M to 1T, got "1" (a bare number means MiB))"},
       {dom("  memory: 0\n"),
        R"(t.yaml:3:11: field 'domain.memory': expected a size from 2M to 1T, got "0" (a bare number means MiB))"},
-      {dom("  memory: 18014398509481984\n"), "t.yaml:3:11: field 'domain.memory': " + size + R"("18014398509481984" (too large))"},
+      {dom("  memory: 18014398509481984\n"),
+       "t.yaml:3:11: field 'domain.memory': " + size + R"("18014398509481984" (too large))"},
       {dom("  memory: {size: 1G}\n"), "t.yaml:3:11: field 'domain.memory': " + size + "a map"},
       {dom("  memory:\n"), "t.yaml:3:3: field 'domain.memory': " + size + "an empty value"},
       {dom("  memory: ~\n"), "t.yaml:3:3: field 'domain.memory': " + size + "an empty value"},
       {dom("  memory: 256M\n  maxmem: 128M\n"),
        R"(t.yaml:4:11: field 'domain.maxmem': expected a size of at least memory (256M), got "128M")"},
-      {dom("  maxmem: 64\n"), R"(t.yaml:3:11: field 'domain.maxmem': expected a size of at least memory (128M), got "64")"},
+      {dom("  maxmem: 64\n"),
+       R"(t.yaml:3:11: field 'domain.maxmem': expected a size of at least memory (128M), got "64")"},
       {dom("  maxmem: 2T\n"), R"(t.yaml:3:11: field 'domain.maxmem': expected a size from 2M to 1T, got "2T")"},
       {dom("  vcpus: 0\n"), R"(t.yaml:3:10: field 'domain.vcpus': expected a whole number from 1 to 128, got "0")"},
       {dom("  vcpus: 129\n"), R"(t.yaml:3:10: field 'domain.vcpus': expected a whole number from 1 to 128, got "129")"},
@@ -218,7 +232,8 @@ BOOST_AUTO_TEST_CASE(domain_memory_and_vcpus) {
       {dom("  vcpus: [1]\n"), "t.yaml:3:10: field 'domain.vcpus': expected a whole number from 1 to 128, got a list"},
       {dom("  vcpus: 4\n  maxvcpus: 2\n"),
        R"(t.yaml:4:13: field 'domain.maxvcpus': expected a whole number from vcpus (4) to 128, got "2")"},
-      {dom("  maxvcpus: 200\n"), R"(t.yaml:3:13: field 'domain.maxvcpus': expected a whole number from 1 to 128, got "200")"},
+      {dom("  maxvcpus: 200\n"),
+       R"(t.yaml:3:13: field 'domain.maxvcpus': expected a whole number from 1 to 128, got "200")"},
   });
 }
 
@@ -226,7 +241,8 @@ BOOST_AUTO_TEST_CASE(domain_boot_fields) {
   check({
       {dom("  type: pv\n  firmware: hvmloader\n"),
        "t.yaml:4:13: field 'domain.firmware': only allowed when type is hvm (this domain is pv)"},
-      {dom("  type: pvh\n  bios: seabios\n"), "t.yaml:4:9: field 'domain.bios': only allowed when type is hvm (this domain is pvh)"},
+      {dom("  type: pvh\n  bios: seabios\n"),
+       "t.yaml:4:9: field 'domain.bios': only allowed when type is hvm (this domain is pvh)"},
       {dom("  type: pv\n  mmio_hole: 512M\n"),
        "t.yaml:4:14: field 'domain.mmio_hole': only allowed when type is hvm (this domain is pv)"},
       {dom("  firmware: hvmloadr\n"),
@@ -245,14 +261,17 @@ BOOST_AUTO_TEST_CASE(domain_boot_fields) {
       {dom("  cmdline:\n"), "t.yaml:3:3: field 'domain.cmdline': expected a string, got an empty value"},
       {dom("  bootloader_args: entry=1\n"),
        R"(t.yaml:3:20: field 'domain.bootloader_args': expected a list of strings, got "entry=1")"},
-      {dom("  bootloader_args: [a, [b]]\n"), "t.yaml:3:24: field 'domain.bootloader_args[1]': expected a string, got a list"},
+      {dom("  bootloader_args: [a, [b]]\n"),
+       "t.yaml:3:24: field 'domain.bootloader_args[1]': expected a string, got a list"},
   });
 }
 
 BOOST_AUTO_TEST_CASE(domain_disks) {
   check({
-      {dom("  disks: disk.img\n"), R"(t.yaml:3:10: field 'domain.disks': expected a list of disk specs, got "disk.img")"},
-      {dom("  disks:\n    - {target: x}\n"), "t.yaml:4:7: field 'domain.disks[0]': expected " + kDiskSpec + ", got a map"},
+      {dom("  disks: disk.img\n"),
+       R"(t.yaml:3:10: field 'domain.disks': expected a list of disk specs, got "disk.img")"},
+      {dom("  disks:\n    - {target: x}\n"),
+       "t.yaml:4:7: field 'domain.disks[0]': expected " + kDiskSpec + ", got a map"},
       {dom("  disks:\n    - ''\n"), "t.yaml:4:7: field 'domain.disks[0]': expected " + kDiskSpec + R"(, got "")"},
       {dom("  disks:\n    - a.img\n    - \"format=raw, vdev=xvdb\"\n"),
        "t.yaml:5:7: field 'domain.disks[1].target': required in 'domain.disks[1]' but missing"},
@@ -271,7 +290,8 @@ BOOST_AUTO_TEST_CASE(domain_disks) {
        R"(t.yaml:3:11: field 'domain.disks[0].vdev': expected a device name like xvda, hda or sda, got "")"},
       {dom("  disks: [\"raw, target=x\"]\n"),
        R"(t.yaml:3:11: field 'domain.disks[0]': expected KEY=VALUE items (format, vdev, access, target), got "raw")"},
-      {dom("  disks: [\"format=raw, format=raw, target=x\"]\n"), "t.yaml:3:11: field 'domain.disks[0].format': given twice"},
+      {dom("  disks: [\"format=raw, format=raw, target=x\"]\n"),
+       "t.yaml:3:11: field 'domain.disks[0].format': given twice"},
       {dom("  disks:\n    - \"vdev=xvda, target=a\"\n    - \"vdev=xvda, target=b\"\n"),
        R"(t.yaml:5:7: field 'domain.disks[1].vdev': "xvda" is already used by domain.disks[0])"},
       {"count: 2\ndomain:\n  name: x\n  disks: [a.img]\n",
@@ -293,9 +313,11 @@ BOOST_AUTO_TEST_CASE(domain_lifecycle_fields) {
        R"(t.yaml:3:14: field 'domain.on_reboot': expected destroy, restart or preserve, got "restrat" (did you mean 'restart'?))"},
       {dom("  on_poweroff: [destroy]\n"),
        "t.yaml:3:16: field 'domain.on_poweroff': expected destroy, restart or preserve, got a list"},
-      {dom("  mmio_hole: 128M\n"), R"(t.yaml:3:14: field 'domain.mmio_hole': expected a size from 256M to 3G, got "128M")"},
+      {dom("  mmio_hole: 128M\n"),
+       R"(t.yaml:3:14: field 'domain.mmio_hole': expected a size from 256M to 3G, got "128M")"},
       {dom("  mmio_hole: 4G\n"), R"(t.yaml:3:14: field 'domain.mmio_hole': expected a size from 256M to 3G, got "4G")"},
-      {dom("  mmio_hole: 262145K\n"), R"(t.yaml:3:14: field 'domain.mmio_hole': expected a multiple of 1M, got "262145K")"},
+      {dom("  mmio_hole: 262145K\n"),
+       R"(t.yaml:3:14: field 'domain.mmio_hole': expected a multiple of 1M, got "262145K")"},
       {dom("  restart_limit: 1001\n"),
        R"(t.yaml:3:18: field 'domain.restart_limit': expected a whole number from 0 to 1000, got "1001")"},
       {dom("  restart_window: 500ms\n"), "t.yaml:3:19: field 'domain.restart_window': " + window + R"("500ms")"},
@@ -304,13 +326,17 @@ BOOST_AUTO_TEST_CASE(domain_lifecycle_fields) {
       {dom("  restart_window: 25h\n"), "t.yaml:3:19: field 'domain.restart_window': " + window + R"("25h")"},
       {dom("  restart_window: 60\n"),
        "t.yaml:3:19: field 'domain.restart_window': " + dur + R"("60" (add a unit: ms, s, m or h))"},
-      {dom("  timeouts: 10s\n"), R"(t.yaml:3:13: field 'domain.timeouts': expected a map of stage: duration, got "10s")"},
-      {dom("  timeouts: {biuld: 1s}\n"), "t.yaml:3:14: field 'domain.timeouts.biuld': unknown key (did you mean 'build'?)"},
+      {dom("  timeouts: 10s\n"),
+       R"(t.yaml:3:13: field 'domain.timeouts': expected a map of stage: duration, got "10s")"},
+      {dom("  timeouts: {biuld: 1s}\n"),
+       "t.yaml:3:14: field 'domain.timeouts.biuld': unknown key (did you mean 'build'?)"},
       {dom("  timeouts: {boot: 1s}\n"),
        "t.yaml:3:14: field 'domain.timeouts.boot': unknown key; expected one of: make, bootloader, build_pre, build, "
        "build_post, unpause, wait"},
-      {dom("  timeouts: {make: 10}\n"), "t.yaml:3:20: field 'domain.timeouts.make': " + dur + R"("10" (add a unit: ms, s, m or h))"},
-      {dom("  timeouts: {make: -1s}\n"), "t.yaml:3:20: field 'domain.timeouts.make': " + dur + R"("-1s" (a duration cannot be negative))"},
+      {dom("  timeouts: {make: 10}\n"),
+       "t.yaml:3:20: field 'domain.timeouts.make': " + dur + R"("10" (add a unit: ms, s, m or h))"},
+      {dom("  timeouts: {make: -1s}\n"),
+       "t.yaml:3:20: field 'domain.timeouts.make': " + dur + R"("-1s" (a duration cannot be negative))"},
       {dom("  timeouts: {make: 1.5s}\n"),
        "t.yaml:3:20: field 'domain.timeouts.make': " + dur + R"("1.5s" (no fractions; use a smaller unit))"},
       {dom("  timeouts: {make: 10S}\n"), "t.yaml:3:20: field 'domain.timeouts.make': " + dur + R"("10S")"},
@@ -325,7 +351,8 @@ BOOST_AUTO_TEST_CASE(messages_are_one_line) {
   BOOST_TEST(msg == R"(t.yaml:3:9: field 'domain.type': expected hvm, pv or pvh, got "hvm\npv\n")");
   std::string long_value(200, 'v');
   msg = load_error(dom("  type: " + long_value + "\n"));
-  BOOST_TEST(msg == "t.yaml:3:9: field 'domain.type': expected hvm, pv or pvh, got \"" + std::string(80, 'v') + "...\"");
+  BOOST_TEST(msg ==
+             "t.yaml:3:9: field 'domain.type': expected hvm, pv or pvh, got \"" + std::string(80, 'v') + "...\"");
 }
 
 BOOST_AUTO_TEST_CASE(file_name_is_as_given) {
@@ -335,7 +362,8 @@ BOOST_AUTO_TEST_CASE(file_name_is_as_given) {
 
 BOOST_AUTO_TEST_CASE(files_that_cannot_be_read) {
   BOOST_TEST(file_error("/nonexistent/p.yaml") == "/nonexistent/p.yaml: cannot open: No such file or directory");
-  BOOST_TEST(file_error(HVMTOOL_CONFIG_TEST_DATA) == std::string(HVMTOOL_CONFIG_TEST_DATA) + ": cannot read: Is a directory");
+  BOOST_TEST(file_error(HVMTOOL_CONFIG_TEST_DATA) ==
+             std::string(HVMTOOL_CONFIG_TEST_DATA) + ": cannot read: Is a directory");
 }
 
 BOOST_AUTO_TEST_CASE(broken_files_in_data_dir) {

@@ -14,9 +14,7 @@ namespace {
 constexpr std::uint64_t MiB = 1ull << 20;
 constexpr std::uint64_t GiB = 1ull << 30;
 
-std::optional<std::chrono::milliseconds> timeout(const DomainConfig& d, StageSlot s) {
-  return d.timeouts[index_of(s)];
-}
+std::optional<std::chrono::milliseconds> timeout(const DomainConfig& d, StageSlot s) { return d.timeouts[index_of(s)]; }
 
 const char* const kFull = R"(platform: xen
 count: 1
@@ -211,8 +209,7 @@ BOOST_AUTO_TEST_CASE(default_stage_plugins) {
 
 // xl.cfg reads memory, maxmem and mmio_hole without a unit as MiB.
 BOOST_AUTO_TEST_CASE(bare_numbers_are_mib_like_xl) {
-  PipelineConfig c =
-      load_pipeline_text("domain: {name: x, memory: 512, maxmem: 1024, mmio_hole: 768}\n", "p.yaml");
+  PipelineConfig c = load_pipeline_text("domain: {name: x, memory: 512, maxmem: 1024, mmio_hole: 768}\n", "p.yaml");
   BOOST_TEST(c.domain.memory == 512 * MiB);
   BOOST_TEST(c.domain.maxmem == 1 * GiB);
   BOOST_TEST(c.domain.mmio_hole == 768 * MiB);

@@ -67,8 +67,9 @@ BOOST_AUTO_TEST_CASE(get_size) {
   BOOST_TEST(p.get_size("unit", 0) == 2u << 20);
   BOOST_TEST(error_of([&] { p.get_size("bad", 0); }) ==
              R"(p.yaml:5:5: field 'params.build_hvm.bad': expected a size like 128M or 2G, got "12Q")");
-  BOOST_TEST(error_of([&] { p.get_size("frac", 0); }) ==
-             R"(p.yaml:6:5: field 'params.build_hvm.frac': expected a size like 128M or 2G, got "1.5G" (no fractions; write 1536M))");
+  BOOST_TEST(
+      error_of([&] { p.get_size("frac", 0); }) ==
+      R"(p.yaml:6:5: field 'params.build_hvm.frac': expected a size like 128M or 2G, got "1.5G" (no fractions; write 1536M))");
 }
 
 BOOST_AUTO_TEST_CASE(get_bool) {
@@ -80,7 +81,9 @@ BOOST_AUTO_TEST_CASE(get_bool) {
   }
   for (const char* bad : {"maybe", "", "2", "y", "t"}) {
     BOOST_TEST_CONTEXT(bad) {
-      BOOST_TEST(error_of([&] { make({{"b", bad}}).get_bool("b", true); }) ==
+      BOOST_TEST(error_of([&] {
+                   make({{"b", bad}}).get_bool("b", true);
+                 }) ==
                  "p.yaml:3:5: field 'params.build_hvm.b': expected true or false (also yes/no, on/off, 1/0), got \"" +
                      std::string(bad) + "\"");
     }
@@ -90,19 +93,25 @@ BOOST_AUTO_TEST_CASE(get_bool) {
 BOOST_AUTO_TEST_CASE(get_choice) {
   PluginParams p = make({{"entry", "direct"}, {"typo", "drect"}, {"far", "bios"}});
   BOOST_TEST(p.get_choice("entry", "jmp", {"direct", "jmp"}) == "direct");
-  BOOST_TEST(error_of([&] { p.get_choice("typo", "jmp", {"direct", "jmp"}); }) ==
-             R"(p.yaml:4:5: field 'params.build_hvm.typo': expected direct or jmp, got "drect" (did you mean 'direct'?))");
-  BOOST_TEST(error_of([&] { p.get_choice("far", "jmp", {"direct", "jmp", "legacy"}); }) ==
-             R"(p.yaml:5:5: field 'params.build_hvm.far': expected direct, jmp or legacy, got "bios")");
+  BOOST_TEST(
+      error_of([&] {
+        p.get_choice("typo", "jmp", {"direct", "jmp"});
+      }) ==
+      R"(p.yaml:4:5: field 'params.build_hvm.typo': expected direct or jmp, got "drect" (did you mean 'direct'?))");
+  BOOST_TEST(error_of([&] {
+               p.get_choice("far", "jmp", {"direct", "jmp", "legacy"});
+             }) == R"(p.yaml:5:5: field 'params.build_hvm.far': expected direct, jmp or legacy, got "bios")");
 }
 
 BOOST_AUTO_TEST_CASE(require_known) {
   PluginParams p = make({{"entry", "direct"}, {"hugepages", "on"}});
   BOOST_CHECK_NO_THROW(p.require_known({"entry", "hugepages", "other"}));
-  BOOST_TEST(error_of([&] { p.require_known({"entry", "huge_pages"}); }) ==
-             "p.yaml:4:5: field 'params.build_hvm.hugepages': unknown key (did you mean 'huge_pages'?)");
-  BOOST_TEST(error_of([&] { p.require_known({"entry", "mode"}); }) ==
-             "p.yaml:4:5: field 'params.build_hvm.hugepages': unknown key; expected one of: entry, mode");
+  BOOST_TEST(error_of([&] {
+               p.require_known({"entry", "huge_pages"});
+             }) == "p.yaml:4:5: field 'params.build_hvm.hugepages': unknown key (did you mean 'huge_pages'?)");
+  BOOST_TEST(error_of([&] {
+               p.require_known({"entry", "mode"});
+             }) == "p.yaml:4:5: field 'params.build_hvm.hugepages': unknown key; expected one of: entry, mode");
   BOOST_TEST(error_of([&] { p.require_known({}); }) ==
              "p.yaml:3:5: field 'params.build_hvm.entry': unknown key; plugin 'build_hvm' takes no parameters");
   BOOST_CHECK_NO_THROW(PluginParams().require_known({}));
@@ -137,8 +146,9 @@ BOOST_AUTO_TEST_CASE(from_a_loaded_file) {
   const PluginParams& p = c.params_for("build_hvm");
   BOOST_TEST(p.get_choice("entry", "jmp", {"direct", "jmp"}) == "direct");
   BOOST_TEST(p.get_size("vram", 0) == 8u << 20);
-  BOOST_TEST(error_of([&] { p.require_known({"entry", "vram"}); }) ==
-             "f.yaml:5:12: field 'params.build_hvm.bogus': unknown key; expected one of: entry, vram");
+  BOOST_TEST(error_of([&] {
+               p.require_known({"entry", "vram"});
+             }) == "f.yaml:5:12: field 'params.build_hvm.bogus': unknown key; expected one of: entry, vram");
   BOOST_TEST(error_of([&] { p.fail("missing", "x"); }) == "f.yaml:3:5: field 'params.build_hvm.missing': x");
 }
 

@@ -167,8 +167,7 @@ BOOST_AUTO_TEST_CASE(closest) {
 
 BOOST_AUTO_TEST_CASE(unknown_key_reason) {
   BOOST_TEST(config::unknown_key_reason("memroy", {"memory", "name"}) == "unknown key (did you mean 'memory'?)");
-  BOOST_TEST(config::unknown_key_reason("colour", {"memory", "name"}) ==
-             "unknown key; expected one of: memory, name");
+  BOOST_TEST(config::unknown_key_reason("colour", {"memory", "name"}) == "unknown key; expected one of: memory, name");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -87,8 +87,7 @@ BOOST_AUTO_TEST_CASE(core_stages_create_write_the_store_run_and_tear_down) {
   // Capture the store as soon as unpause has happened and before teardown:
   // poll on the io_context between handlers.
   while (!result && f.io.run_one_for(5s)) {
-    if (f.calls->contains("unpause 1") && store_while_running.empty())
-    {
+    if (f.calls->contains("unpause 1") && store_while_running.empty()) {
       store_while_running = f.platform->memory_store().snapshot();
       perms_while_running = f.platform->memory_store().permissions();
     }

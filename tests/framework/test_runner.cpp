@@ -36,16 +36,25 @@ class ScriptStage final : public Stage {
     }
     if (slot_ == StageSlot::unpause && ctx.domain) ctx.domain->unpause();
     switch (b_) {
-      case Behaviour::ok: done(nullptr); return;
-      case Behaviour::fail: done(std::make_exception_ptr(Error("deliberate failure"))); return;
-      case Behaviour::throws: throw Error("deliberate throw");
+      case Behaviour::ok:
+        done(nullptr);
+        return;
+      case Behaviour::fail:
+        done(std::make_exception_ptr(Error("deliberate failure")));
+        return;
+      case Behaviour::throws:
+        throw Error("deliberate throw");
       case Behaviour::hang:
-      case Behaviour::hang_ignoring_cancel: pending_ = std::move(done); return;
+      case Behaviour::hang_ignoring_cancel:
+        pending_ = std::move(done);
+        return;
       case Behaviour::slow_worker:
-        run_blocking(ctx, [] { std::this_thread::sleep_for(150ms); }, std::move(done));
+        run_blocking(
+            ctx, [] { std::this_thread::sleep_for(150ms); }, std::move(done));
         return;
       case Behaviour::stuck_worker:  // ignores cancellation for longer than the grace period
-        run_blocking(ctx, [] { std::this_thread::sleep_for(DomainRun::kCancelGrace + 1s); }, std::move(done));
+        run_blocking(
+            ctx, [] { std::this_thread::sleep_for(DomainRun::kCancelGrace + 1s); }, std::move(done));
         return;
     }
   }
@@ -127,9 +136,7 @@ struct Fixture {
     return run;
   }
 
-  void run_io(std::chrono::seconds limit = 20s) {
-    io.run_for(limit);
-  }
+  void run_io(std::chrono::seconds limit = 20s) { io.run_for(limit); }
 };
 
 DomainConfig domain(std::string name) {
@@ -154,11 +161,11 @@ BOOST_AUTO_TEST_CASE(stages_run_in_order_and_poweroff_tears_down_in_reverse) {
   BOOST_REQUIRE_EQUAL(f.results.size(), 1u);
   BOOST_TEST(to_string(f.results[0].outcome) == "poweroff");
   BOOST_TEST(f.results[0].timings.size() == 7u);
-  const std::vector<std::string> expected{
-      "run make a",        "create_domain a", "run bootloader a", "run build_pre a", "run build a",
-      "run build_post a",  "run unpause a",   "unpause 1",        "run wait a",      "undo wait a",
-      "undo unpause a",    "undo build_post a", "undo build a",   "undo build_pre a", "undo bootloader a",
-      "undo make a",       "destroy 1"};
+  const std::vector<std::string> expected{"run make a",   "create_domain a",  "run bootloader a",  "run build_pre a",
+                                          "run build a",  "run build_post a", "run unpause a",     "unpause 1",
+                                          "run wait a",   "undo wait a",      "undo unpause a",    "undo build_post a",
+                                          "undo build a", "undo build_pre a", "undo bootloader a", "undo make a",
+                                          "destroy 1"};
   BOOST_TEST(without_noise(f.calls->entries()) == expected, boost::test_tools::per_element());
 }
 
@@ -169,10 +176,9 @@ BOOST_AUTO_TEST_CASE(failing_stage_rolls_back_completed_stages_in_reverse_then_d
   BOOST_REQUIRE_EQUAL(f.results.size(), 1u);
   BOOST_TEST(to_string(f.results[0].outcome) == "failed");
   BOOST_TEST(f.results[0].message == "stage build (script) failed: deliberate failure");
-  const std::vector<std::string> expected{"run make a",      "create_domain a",   "run bootloader a",
-                                          "run build_pre a", "run build a",       "undo build a",
-                                          "undo build_pre a", "undo bootloader a", "undo make a",
-                                          "destroy 1"};
+  const std::vector<std::string> expected{"run make a",  "create_domain a", "run bootloader a", "run build_pre a",
+                                          "run build a", "undo build a",    "undo build_pre a", "undo bootloader a",
+                                          "undo make a", "destroy 1"};
   BOOST_TEST(without_noise(f.calls->entries()) == expected, boost::test_tools::per_element());
   BOOST_TEST(exit_code_for(f.results[0].outcome) == 2);
 }

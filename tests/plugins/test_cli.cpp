@@ -40,9 +40,7 @@ std::string read_file(const fs::path& p) {
   return s.str();
 }
 
-test::CommandResult run_hvmtool(const std::string& args) {
-  return test::run_command(hvmtool_bin() + " " + args);
-}
+test::CommandResult run_hvmtool(const std::string& args) { return test::run_command(hvmtool_bin() + " " + args); }
 
 }  // namespace
 
@@ -63,9 +61,9 @@ BOOST_AUTO_TEST_CASE(run_to_poweroff_exits_0_with_timings_and_json) {
   auto file = pipeline(dir, "vm1", "", "", "  logfile: " + (dir.path() / "vm1.console").string() + "\n");
   auto r = run_hvmtool("run -F --json --timings " + file);
   BOOST_TEST(r.exit_code == 0, r.out);
-  BOOST_TEST(r.out.find("{\"domains\":[{\"name\":\"vm1\",\"outcome\":\"poweroff\",\"exit_code\":0") !=
-                 std::string::npos,
-             r.out);
+  BOOST_TEST(
+      r.out.find("{\"domains\":[{\"name\":\"vm1\",\"outcome\":\"poweroff\",\"exit_code\":0") != std::string::npos,
+      r.out);
   for (const char* stage : {"make", "bootloader", "build_pre", "build", "build_post", "unpause", "wait"})
     BOOST_TEST(r.out.find("{\"stage\":\"" + std::string(stage) + "\"") != std::string::npos, stage);
   BOOST_TEST(r.out.find("teardown") != std::string::npos);  // the --timings table
@@ -77,8 +75,8 @@ BOOST_AUTO_TEST_CASE(run_to_poweroff_exits_0_with_timings_and_json) {
 
 BOOST_AUTO_TEST_CASE(guest_console_goes_to_the_log_file_and_with_c_to_the_terminal) {
   test::TempDir dir;
-  auto file = pipeline(dir, "con", "console: 'hello console'", "",
-                       "  logfile: " + (dir.path() / "con.log").string() + "\n");
+  auto file =
+      pipeline(dir, "con", "console: 'hello console'", "", "  logfile: " + (dir.path() / "con.log").string() + "\n");
   auto quiet = run_hvmtool("run -F " + file);
   BOOST_TEST(quiet.exit_code == 0, quiet.out);
   BOOST_TEST(quiet.out.find("hello console") == std::string::npos);
@@ -94,9 +92,9 @@ BOOST_AUTO_TEST_CASE(a_failing_stage_exits_2_and_leaves_no_domain) {
   auto file = pipeline(dir, "bad", "", "behaviour: fail, fail_slot: build");
   auto r = run_hvmtool("run -F --log-dir " + dir.path().string() + " " + file);
   BOOST_TEST(r.exit_code == 2, r.out);
-  BOOST_TEST(r.out.find("hvmtool: bad: stage build (teststage) failed: teststage: failed on purpose") !=
-                 std::string::npos,
-             r.out);
+  BOOST_TEST(
+      r.out.find("hvmtool: bad: stage build (teststage) failed: teststage: failed on purpose") != std::string::npos,
+      r.out);
   const std::string calls = read_file(dir.path() / "bad.calls");
   BOOST_TEST(calls.find("destroy 1\n") != std::string::npos);
   BOOST_TEST(calls.find("unpause") == std::string::npos);
@@ -118,10 +116,10 @@ BOOST_AUTO_TEST_CASE(guest_fates_map_to_exit_codes) {
   auto crash = run_hvmtool("run -F --log-dir " + dir.path().string() + " " + pipeline(dir, "c", "event: crash", ""));
   BOOST_TEST(crash.exit_code == 3, crash.out);
   auto reboot = run_hvmtool("run -F --log-dir " + dir.path().string() + " " +
-                        pipeline(dir, "r", "event: reboot", "", "  on_reboot: destroy\n"));
+                            pipeline(dir, "r", "event: reboot", "", "  on_reboot: destroy\n"));
   BOOST_TEST(reboot.exit_code == 4, reboot.out);
   auto loop = run_hvmtool("run -F --json --log-dir " + dir.path().string() + " " +
-                      pipeline(dir, "l", "event: reboot", "", "  on_reboot: restart\n  restart_limit: 2\n"));
+                          pipeline(dir, "l", "event: reboot", "", "  on_reboot: restart\n  restart_limit: 2\n"));
   BOOST_TEST(loop.exit_code == 4, loop.out);
   BOOST_TEST(loop.out.find("\"outcome\":\"restart-loop\"") != std::string::npos, loop.out);
   BOOST_TEST(loop.out.find("\"attempts\":3") != std::string::npos, loop.out);
@@ -161,9 +159,9 @@ BOOST_AUTO_TEST_CASE(validate_reports_ok_and_errors_with_file_line_column) {
   BOOST_TEST(bad.exit_code == 1);
   BOOST_TEST(bad.out.starts_with("hvmtool: " + broken.string() + ":3:11: field 'domain.memory': "), bad.out);
 
-  auto unknown_plugin = dir.write("np.yaml", "platform: testplatform\nplugins: {search_path: [" +
-                                                 test::test_plugin_dir().string() +
-                                                 "]}\nstages: {build: nosuchplugin}\ndomain: {name: x, type: pvh}\n");
+  auto unknown_plugin =
+      dir.write("np.yaml", "platform: testplatform\nplugins: {search_path: [" + test::test_plugin_dir().string() +
+                               "]}\nstages: {build: nosuchplugin}\ndomain: {name: x, type: pvh}\n");
   auto np = run_hvmtool("validate " + unknown_plugin.string());
   BOOST_TEST(np.exit_code == 1);
   BOOST_TEST(np.out.starts_with("hvmtool: " + unknown_plugin.string() + ":3:17: plugin 'nosuchplugin' not found"),
@@ -179,7 +177,8 @@ struct ShippedConfigs {
   ShippedConfigs() {
     fs::create_directories(dir.path() / "config");
     for (const auto& entry : fs::directory_iterator(test::source_dir() / "config"))
-      if (entry.path().extension() == ".yaml") fs::copy_file(entry.path(), dir.path() / "config" / entry.path().filename());
+      if (entry.path().extension() == ".yaml")
+        fs::copy_file(entry.path(), dir.path() / "config" / entry.path().filename());
     fs::create_directory_symlink(test::build_dir(), dir.path() / "build");
   }
   std::string file(const std::string& name) const { return (dir.path() / "config" / name).string(); }
@@ -229,8 +228,9 @@ BOOST_AUTO_TEST_CASE(without_F_run_returns_once_the_domain_runs_and_a_background
   const std::string calls = read_file(dir.path() / "bg.calls");
   BOOST_TEST(calls.find("unpause 1\n") < calls.find("destroy 1\n"), calls);
   // Its own messages went to its log in the log directory.
-  BOOST_TEST(read_file(dir.path() / ("hvmtool-" + std::to_string(pid) + ".log")).find("cancelled: terminated (SIGTERM)") !=
-             std::string::npos);
+  BOOST_TEST(
+      read_file(dir.path() / ("hvmtool-" + std::to_string(pid) + ".log")).find("cancelled: terminated (SIGTERM)") !=
+      std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(without_F_a_failing_run_reports_its_error_and_status) {

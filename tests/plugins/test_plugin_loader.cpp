@@ -59,8 +59,9 @@ BOOST_AUTO_TEST_CASE(abi_mismatch_is_refused_naming_the_file_and_both_versions) 
   auto loader = test_loader();
   const std::string file = (test::test_plugin_dir() / "hvmtool-abimismatch.so").string();
   BOOST_TEST(error_of([&] { loader.load("abimismatch"); }) ==
-             file + ": plugin API version 999, but this hvmtool (0.1.0) uses API version 1: rebuild the plugin "
-                    "against this hvmtool's headers");
+             file +
+                 ": plugin API version 999, but this hvmtool (0.1.0) uses API version 1: rebuild the plugin "
+                 "against this hvmtool's headers");
 }
 
 BOOST_AUTO_TEST_CASE(a_library_that_is_not_a_plugin_is_refused) {

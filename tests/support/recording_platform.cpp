@@ -60,9 +60,7 @@ RecordingDomain::RecordingDomain(boost::asio::io_context& io, std::shared_ptr<Ca
   populated_.assign(memory_size_ >> kPageShift, false);
 }
 
-RecordingDomain::~RecordingDomain() {
-  destroy();
-}
+RecordingDomain::~RecordingDomain() { destroy(); }
 
 void RecordingDomain::set_max_vcpus(unsigned count) { log_->add("set_max_vcpus " + std::to_string(count)); }
 
@@ -79,9 +77,12 @@ std::size_t RecordingDomain::populate_physmap(std::uint64_t first_gpfn, std::siz
     if (populated_[first_gpfn + i]) throw PlatformError("populate_physmap: gpfn " + hex(first_gpfn + i) + " twice");
     populated_[first_gpfn + i] = true;
   }
-  if (order == 18) stats_.extents_1g += nr_extents;
-  else if (order == 9) stats_.extents_2m += nr_extents;
-  else stats_.pages_4k += pages;
+  if (order == 18)
+    stats_.extents_1g += nr_extents;
+  else if (order == 9)
+    stats_.extents_2m += nr_extents;
+  else
+    stats_.pages_4k += pages;
   return nr_extents;
 }
 

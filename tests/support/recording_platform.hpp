@@ -29,7 +29,7 @@ class CallLog {
 };
 
 struct RecordingOptions {
-  unsigned max_order = 18;  // largest extent order populate_physmap grants
+  unsigned max_order = 18;                         // largest extent order populate_physmap grants
   std::optional<ShutdownReason> event_on_unpause;  // posted to the io_context after unpause
   std::string console_on_unpause;                  // written to the console sink at unpause
   bool fail_create = false;

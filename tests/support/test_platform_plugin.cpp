@@ -12,7 +12,8 @@ namespace {
 class FileRecordingPlatform final : public Platform {
  public:
   FileRecordingPlatform(boost::asio::io_context& io, RecordingOptions options, std::string calls_file)
-      : calls_(std::make_shared<CallLog>()), inner_(io, calls_, std::move(options)),
+      : calls_(std::make_shared<CallLog>()),
+        inner_(io, calls_, std::move(options)),
         calls_file_(std::move(calls_file)) {}
   ~FileRecordingPlatform() override {
     if (calls_file_.empty()) return;

@@ -107,8 +107,7 @@ class Domain {
   // returns how many extents were populated (from the start); 0 means "this
   // order is not available now" and the caller falls back to a smaller order.
   // Order 0 either populates everything or throws PlatformError.
-  virtual std::size_t populate_physmap(std::uint64_t first_gpfn, std::size_t nr_extents,
-                                       unsigned extent_order) = 0;
+  virtual std::size_t populate_physmap(std::uint64_t first_gpfn, std::size_t nr_extents, unsigned extent_order) = 0;
   virtual PopulateStats populate_stats() const = 0;
 
   // Host view of [gpa, gpa+len). Throws PlatformError unless every page of

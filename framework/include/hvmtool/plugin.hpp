@@ -53,11 +53,7 @@ using PluginFactory = std::unique_ptr<Plugin>();
 
 // Exports a plugin class from a shared library. The plain C version function
 // is what the loader reads first; nothing C++ is touched on a mismatch.
-#define HVMTOOL_PLUGIN(PluginClass)                                                          \
-  extern "C" BOOST_SYMBOL_EXPORT unsigned hvmtool_plugin_api_version() {                    \
-    return HVMTOOL_API_VERSION;                                                             \
-  }                                                                                         \
-  static std::unique_ptr<::hvmtool::Plugin> hvmtool_make_plugin_instance() {                \
-    return std::make_unique<PluginClass>();                                                 \
-  }                                                                                         \
+#define HVMTOOL_PLUGIN(PluginClass)                                                                                    \
+  extern "C" BOOST_SYMBOL_EXPORT unsigned hvmtool_plugin_api_version() { return HVMTOOL_API_VERSION; }                 \
+  static std::unique_ptr<::hvmtool::Plugin> hvmtool_make_plugin_instance() { return std::make_unique<PluginClass>(); } \
   BOOST_DLL_ALIAS(hvmtool_make_plugin_instance, hvmtool_create_plugin)

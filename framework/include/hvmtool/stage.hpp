@@ -44,17 +44,17 @@ class Stage {
 template <typename Work>
 void run_blocking(StageContext& ctx, Work work, Completion done) {
   ctx.jobs_in_flight->fetch_add(1);
-  boost::asio::post(ctx.workers, [&io = ctx.io, jobs = ctx.jobs_in_flight, work = std::move(work),
-                                  done = std::move(done)]() mutable {
-    std::exception_ptr error;
-    try {
-      work();
-    } catch (...) {
-      error = std::current_exception();
-    }
-    jobs->fetch_sub(1);
-    boost::asio::post(io, [done = std::move(done), error]() mutable { done(error); });
-  });
+  boost::asio::post(
+      ctx.workers, [&io = ctx.io, jobs = ctx.jobs_in_flight, work = std::move(work), done = std::move(done)]() mutable {
+        std::exception_ptr error;
+        try {
+          work();
+        } catch (...) {
+          error = std::current_exception();
+        }
+        jobs->fetch_sub(1);
+        boost::asio::post(io, [done = std::move(done), error]() mutable { done(error); });
+      });
 }
 
 }  // namespace hvmtool

@@ -32,11 +32,15 @@ struct BootPayload {
 // until the last stage's undo has run. Only touched on the io_context thread,
 // except `cancelled`, which worker jobs poll.
 struct StageContext {
-  StageContext(const DomainConfig& config_, Platform& platform_, FirmwareProvider* firmware_,
-               Logger& log_, boost::asio::io_context& io_, boost::asio::thread_pool& workers_,
-               ConsoleSink console_)
-      : config(config_), platform(platform_), firmware(firmware_), log(log_), io(io_),
-        workers(workers_), console(std::move(console_)) {
+  StageContext(const DomainConfig& config_, Platform& platform_, FirmwareProvider* firmware_, Logger& log_,
+               boost::asio::io_context& io_, boost::asio::thread_pool& workers_, ConsoleSink console_)
+      : config(config_),
+        platform(platform_),
+        firmware(firmware_),
+        log(log_),
+        io(io_),
+        workers(workers_),
+        console(std::move(console_)) {
     boot.kernel = config.kernel;
     boot.ramdisk = config.ramdisk;
     boot.cmdline = config.cmdline;

@@ -11,19 +11,26 @@ namespace hvmtool {
 // domain_unpause, then waiting for the domain's death).
 enum class StageSlot { make, bootloader, build_pre, build, build_post, unpause, wait };
 
-inline constexpr std::array<StageSlot, 7> kStageOrder = {
-    StageSlot::make,  StageSlot::bootloader, StageSlot::build_pre, StageSlot::build,
-    StageSlot::build_post, StageSlot::unpause, StageSlot::wait};
+inline constexpr std::array<StageSlot, 7> kStageOrder = {StageSlot::make,  StageSlot::bootloader, StageSlot::build_pre,
+                                                         StageSlot::build, StageSlot::build_post, StageSlot::unpause,
+                                                         StageSlot::wait};
 
 constexpr std::string_view to_string(StageSlot s) {
   switch (s) {
-    case StageSlot::make: return "make";
-    case StageSlot::bootloader: return "bootloader";
-    case StageSlot::build_pre: return "build_pre";
-    case StageSlot::build: return "build";
-    case StageSlot::build_post: return "build_post";
-    case StageSlot::unpause: return "unpause";
-    case StageSlot::wait: return "wait";
+    case StageSlot::make:
+      return "make";
+    case StageSlot::bootloader:
+      return "bootloader";
+    case StageSlot::build_pre:
+      return "build_pre";
+    case StageSlot::build:
+      return "build";
+    case StageSlot::build_post:
+      return "build_post";
+    case StageSlot::unpause:
+      return "unpause";
+    case StageSlot::wait:
+      return "wait";
   }
   return "?";
 }

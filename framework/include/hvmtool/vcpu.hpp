@@ -81,8 +81,8 @@ struct VcpuContext {
 
   // 64-bit long mode with the caller's page tables (CR3) and GDT already in
   // guest memory; used by direct Linux boot (rsi = boot_params).
-  static VcpuContext long_mode(std::uint64_t entry, std::uint64_t cr3, DescriptorTable gdt,
-                               std::uint16_t code_selector, std::uint16_t data_selector) {
+  static VcpuContext long_mode(std::uint64_t entry, std::uint64_t cr3, DescriptorTable gdt, std::uint16_t code_selector,
+                               std::uint16_t data_selector) {
     VcpuContext c;
     Segment code = flat_segment(0xb);
     code.selector = code_selector;

@@ -55,8 +55,8 @@ std::uint64_t PluginParams::get_uint(std::string_view key, std::uint64_t fallbac
   std::optional<std::uint64_t> n = config::parse_whole_number(it->second.text);
   if (!n || *n < min || *n > max) {
     std::string range = config::describe_range(min, max);
-    fail(key, "expected a whole number" + (range.empty() ? "" : " " + range) + ", got " +
-                  config::quote(it->second.text));
+    fail(key,
+         "expected a whole number" + (range.empty() ? "" : " " + range) + ", got " + config::quote(it->second.text));
   }
   return *n;
 }
@@ -100,8 +100,7 @@ void PluginParams::require_known(std::initializer_list<std::string_view> known) 
   for (const auto& entry : values_) {
     if (std::find(names.begin(), names.end(), entry.first) != names.end()) continue;
     const SourceLocation& w = entry.second.where;
-    if (!first || std::pair(w.line, w.column) <
-                      std::pair(first->second.where.line, first->second.where.column))
+    if (!first || std::pair(w.line, w.column) < std::pair(first->second.where.line, first->second.where.column))
       first = &entry;
   }
   if (!first) return;

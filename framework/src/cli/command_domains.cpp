@@ -29,8 +29,8 @@ struct PlatformHandle {
 
 po::variables_map parse(const std::vector<std::string>& args, po::options_description& options,
                         const char* positional_name) {
-  options.add_options()("help,h", "this text")(
-      "platform", po::value<std::string>()->default_value("kvm"), "platform plugin");
+  options.add_options()("help,h", "this text")("platform", po::value<std::string>()->default_value("kvm"),
+                                               "platform plugin");
   po::positional_options_description positional;
   if (positional_name) positional.add(positional_name, 1);
   po::variables_map vm;
@@ -49,8 +49,9 @@ int command_list(const std::vector<std::string>& args) {
     return kExitOk;
   }
   PlatformHandle handle(vm["platform"].as<std::string>());
-  std::cout << std::left << std::setw(24) << "Name" << std::right << std::setw(6) << "ID" << std::setw(10)
-            << "Mem(MiB)" << std::setw(6) << "VCPUs" << "  " << std::left << std::setw(10) << "State"
+  std::cout << std::left << std::setw(24) << "Name" << std::right << std::setw(6) << "ID" << std::setw(10) << "Mem(MiB)"
+            << std::setw(6) << "VCPUs"
+            << "  " << std::left << std::setw(10) << "State"
             << "PID\n";
   for (const auto& d : handle.platform->list_domains())
     std::cout << std::left << std::setw(24) << d.name << std::right << std::setw(6) << d.id << std::setw(10)
@@ -100,7 +101,7 @@ int command_store(const std::vector<std::string>& args) {
   po::options_description options("hvmtool store ls|read NAME|ID [PATH] [--platform NAME]");
   options.add_options()("action", po::value<std::string>(), "ls or read")(
       "domain", po::value<std::string>(), "domain name or id")("path", po::value<std::string>(),
-                                                                "path, relative to /local/domain/ID unless absolute");
+                                                               "path, relative to /local/domain/ID unless absolute");
   options.add_options()("help,h", "this text")("platform", po::value<std::string>()->default_value("kvm"),
                                                "platform plugin");
   po::positional_options_description positional;

@@ -30,15 +30,13 @@ int combined_exit_code(const std::vector<RunResult>& results) {
 
 int command_run(const std::vector<std::string>& args) {
   po::options_description options("hvmtool run FILE... [options]");
-  options.add_options()
-      ("help,h", "this text")
-      ("timings", "print each domain's per-stage wall time")
-      ("json", "print the run's result and timings as JSON on stdout")
-      ("console,c", "copy the guest console to the terminal (implies --foreground)")
-      ("foreground,F", "stay in the foreground until the domains end (default: return once they run)")
-      ("verbose,v", "log each stage as it starts")
-      ("log-dir", po::value<std::string>(), "directory for guest console logs")
-      ("file", po::value<std::vector<std::string>>(), "pipeline files");
+  options.add_options()("help,h", "this text")("timings", "print each domain's per-stage wall time")(
+      "json", "print the run's result and timings as JSON on stdout")(
+      "console,c", "copy the guest console to the terminal (implies --foreground)")(
+      "foreground,F", "stay in the foreground until the domains end (default: return once they run)")(
+      "verbose,v", "log each stage as it starts")("log-dir", po::value<std::string>(),
+                                                  "directory for guest console logs")(
+      "file", po::value<std::vector<std::string>>(), "pipeline files");
   po::positional_options_description positional;
   positional.add("file", -1);
   po::variables_map vm;

@@ -13,7 +13,8 @@ bool load_pipeline_files(Session& session, const std::vector<std::string>& files
       PipelineConfig config = load_pipeline_file(file);
       const std::size_t before = session.domain_count();
       std::string summary = "platform " + config.platform.plugin;
-      for (StageSlot slot : kStageOrder) summary += ", " + std::string(to_string(slot)) + "=" + config.stage(slot).plugin;
+      for (StageSlot slot : kStageOrder)
+        summary += ", " + std::string(to_string(slot)) + "=" + config.stage(slot).plugin;
       session.prepare(std::move(config));
       if (report_ok)
         std::cout << file << ": ok (" << (session.domain_count() - before) << " domain(s); " << summary << ")\n";

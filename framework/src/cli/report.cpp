@@ -14,11 +14,21 @@ std::string json_string(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -43,8 +53,7 @@ void print_timings(std::ostream& out, const std::vector<RunResult>& results) {
     for (const auto& t : r.timings) {
       total += t.elapsed;
       out << "  " << std::left << std::setw(11) << to_string(t.slot) << std::setw(14) << t.plugin << std::right
-          << std::fixed << std::setprecision(3) << std::setw(12) << to_ms(t.elapsed) << " ms  " << t.status
-          << "\n";
+          << std::fixed << std::setprecision(3) << std::setw(12) << to_ms(t.elapsed) << " ms  " << t.status << "\n";
     }
     out << "  " << std::left << std::setw(25) << "teardown" << std::right << std::setw(12) << to_ms(r.teardown)
         << " ms\n";

@@ -14,8 +14,7 @@ namespace hvmtool::config {
 // "FILE:LINE:COL: ", "FILE: " or "" depending on what `where` knows.
 std::string location_prefix(const SourceLocation& where);
 
-[[noreturn]] void throw_field_error(const SourceLocation& where, std::string_view field,
-                                    std::string_view reason);
+[[noreturn]] void throw_field_error(const SourceLocation& where, std::string_view field, std::string_view reason);
 // For problems that belong to no one field (syntax errors, an empty file).
 [[noreturn]] void throw_file_error(const SourceLocation& where, std::string_view reason);
 

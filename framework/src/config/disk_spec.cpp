@@ -82,12 +82,12 @@ DiskConfig parse_disk(const Field& entry) {
   if (auto f = seen.find("format"); f != seen.end()) {
     // The bootloader and builders read images directly; qcow2 and friends
     // would need a block layer hvmtool does not have.
-    if (f->second != "raw") fail("format", "expected raw, got " + quote(f->second) + " (hvmtool reads raw images only)");
+    if (f->second != "raw")
+      fail("format", "expected raw, got " + quote(f->second) + " (hvmtool reads raw images only)");
     disk.format = f->second;
   }
   if (auto v = seen.find("vdev"); v != seen.end()) {
-    if (!valid_vdev(v->second))
-      fail("vdev", "expected a device name like xvda, hda or sda, got " + quote(v->second));
+    if (!valid_vdev(v->second)) fail("vdev", "expected a device name like xvda, hda or sda, got " + quote(v->second));
     disk.vdev = v->second;
   }
   if (auto a = seen.find("access"); a != seen.end()) {

@@ -18,17 +18,21 @@ constexpr unsigned kMaxVcpus = 128;
 constexpr std::size_t kMaxNameLength = 64;
 
 const std::vector<std::string> kDomainKeys = {
-    "name",     "type",          "memory",       "maxmem",      "vcpus",    "maxvcpus",
-    "firmware", "bios",          "kernel",       "ramdisk",     "cmdline",  "disks",
-    "bootloader_args",           "logfile",      "on_poweroff", "on_reboot", "on_crash",
-    "mmio_hole", "restart_limit", "restart_window", "timeouts"};
+    "name",        "type",      "memory",   "maxmem",    "vcpus",         "maxvcpus",        "firmware",
+    "bios",        "kernel",    "ramdisk",  "cmdline",   "disks",         "bootloader_args", "logfile",
+    "on_poweroff", "on_reboot", "on_crash", "mmio_hole", "restart_limit", "restart_window",  "timeouts"};
 
 // Words people bring from xl.cfg or other tools, too far from hvmtool's
 // key for the edit-distance hint to find.
-const std::map<std::string, std::string> kDomainAliases = {
-    {"extra", "cmdline"},   {"append", "cmdline"}, {"root", "cmdline"},
-    {"builder", "type"},    {"initrd", "ramdisk"}, {"console", "logfile"},
-    {"bootloader", "stages.bootloader"}, {"disk", "disks"}, {"memory_max", "maxmem"}};
+const std::map<std::string, std::string> kDomainAliases = {{"extra", "cmdline"},
+                                                           {"append", "cmdline"},
+                                                           {"root", "cmdline"},
+                                                           {"builder", "type"},
+                                                           {"initrd", "ramdisk"},
+                                                           {"console", "logfile"},
+                                                           {"bootloader", "stages.bootloader"},
+                                                           {"disk", "disks"},
+                                                           {"memory_max", "maxmem"}};
 
 std::vector<std::string> stage_names() {
   std::vector<std::string> out;
@@ -40,8 +44,8 @@ bool valid_name(std::string_view n) {
   if (n.empty() || n.size() > kMaxNameLength || n == "." || n == "..") return false;
   bool all_digits = true;
   for (char c : n) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-              c == '.' || c == '-';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
     if (!ok) return false;
     if (c < '0' || c > '9') all_digits = false;
   }
@@ -83,8 +87,7 @@ DomainConfig parse_domain(const Section& s, unsigned count) {
 
   Field name = s.require("name");
   d.name = name.scalar("a domain name");
-  constexpr std::string_view name_what =
-      "a domain name (1 to 64 of A-Z a-z 0-9 _ . -, not all digits)";
+  constexpr std::string_view name_what = "a domain name (1 to 64 of A-Z a-z 0-9 _ . -, not all digits)";
   if (!valid_name(d.name)) name.fail_expected(name_what);
   if (count > 1) {
     std::string last = d.name + "-" + std::to_string(count - 1);
@@ -101,15 +104,13 @@ DomainConfig parse_domain(const Section& s, unsigned count) {
   if (auto f = s.get("memory")) d.memory = f->as_size(2 * kMiB, kTiB, 20);
   if (auto f = s.get("maxmem")) {
     d.maxmem = f->as_size(2 * kMiB, kTiB, 20);
-    if (d.maxmem < d.memory)
-      f->fail_expected("a size of at least memory (" + format_size(d.memory) + ")");
+    if (d.maxmem < d.memory) f->fail_expected("a size of at least memory (" + format_size(d.memory) + ")");
   }
   if (auto f = s.get("vcpus")) d.vcpus = static_cast<unsigned>(f->as_uint(1, kMaxVcpus));
   if (auto f = s.get("maxvcpus")) {
     d.maxvcpus = static_cast<unsigned>(f->as_uint(1, kMaxVcpus));
     if (d.maxvcpus < d.vcpus)
-      f->fail_expected("a whole number from vcpus (" + std::to_string(d.vcpus) + ") to " +
-                       std::to_string(kMaxVcpus));
+      f->fail_expected("a whole number from vcpus (" + std::to_string(d.vcpus) + ") to " + std::to_string(kMaxVcpus));
   }
 
   if (auto f = s.get("firmware")) {
@@ -136,8 +137,7 @@ DomainConfig parse_domain(const Section& s, unsigned count) {
       if (!disk.vdev.empty()) {
         auto [owner, fresh] = vdev_owner.emplace(disk.vdev, e.path());
         if (!fresh)
-          throw_field_error(e.where(), e.path() + ".vdev",
-                            quote(disk.vdev) + " is already used by " + owner->second);
+          throw_field_error(e.where(), e.path() + ".vdev", quote(disk.vdev) + " is already used by " + owner->second);
       }
       // N copies of one domain writing to one image would corrupt it.
       if (count > 1 && !disk.readonly)

@@ -19,8 +19,7 @@ struct Unit {
 constexpr std::array<Unit, 4> kUnits = {{{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}}};
 
 [[noreturn]] void bad_duration(std::string_view text, std::string_view why = {}) {
-  std::string msg =
-      "expected " + std::string(config::kDurationExpectation) + ", got " + config::quote(text);
+  std::string msg = "expected " + std::string(config::kDurationExpectation) + ", got " + config::quote(text);
   if (!why.empty()) msg += " (" + std::string(why) + ")";
   throw std::invalid_argument(msg);
 }

@@ -8,9 +8,12 @@ namespace hvmtool {
 
 std::string default_stage_plugin(StageSlot slot, DomainType type) {
   switch (slot) {
-    case StageSlot::bootloader: return "none";
-    case StageSlot::build: return type == DomainType::hvm ? "build_hvm" : "build_pv";
-    default: return "core";
+    case StageSlot::bootloader:
+      return "none";
+    case StageSlot::build:
+      return type == DomainType::hvm ? "build_hvm" : "build_pv";
+    default:
+      return "core";
   }
 }
 

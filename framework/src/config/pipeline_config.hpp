@@ -23,7 +23,7 @@ struct PluginChoice {
 struct PipelineConfig {
   std::filesystem::path file;
   PluginChoice platform{"kvm", {}};
-  PluginChoice firmware{"firmware", {}};  // plugin providing the FirmwareProvider
+  PluginChoice firmware{"firmware", {}};           // plugin providing the FirmwareProvider
   std::vector<std::filesystem::path> search_path;  // plugins.search_path, relative to the file
   std::array<PluginChoice, kStageOrder.size()> stages;
   std::map<std::string, PluginParams> params;  // by plugin name

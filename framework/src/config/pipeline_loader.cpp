@@ -61,9 +61,9 @@ void parse_params(const Section& s, PipelineConfig& cfg) {
 
   for (const Section::Entry& e : s.entries()) {
     if (!is_plugin_name(e.key))
-      config::throw_field_error(e.key_where, e.value.path(),
-                                "expected a plugin name (lower-case letters, digits, '_' and '-'), got " +
-                                    config::quote(e.key));
+      config::throw_field_error(
+          e.key_where, e.value.path(),
+          "expected a plugin name (lower-case letters, digits, '_' and '-'), got " + config::quote(e.key));
     if (!used_set.count(e.key)) {
       std::string hint = closest_match(e.key, used_unique);
       config::throw_field_error(e.key_where, e.value.path(),
@@ -125,9 +125,9 @@ PipelineConfig load_pipeline_text(std::string_view yaml, const std::filesystem::
                              "a second YAML document; a pipeline file holds one");
   const YAML::Node& root = docs[0];
   if (!root.IsMap())
-    config::throw_file_error(config::location_of(ctx, root.Mark()),
-                             "expected a map at the top level, got " +
-                                 std::string(root.IsSequence() ? "a list" : "a single value"));
+    config::throw_file_error(
+        config::location_of(ctx, root.Mark()),
+        "expected a map at the top level, got " + std::string(root.IsSequence() ? "a list" : "a single value"));
 
   PipelineConfig cfg = parse_top(Section(ctx, "", root, config::location_of(ctx, root.Mark())));
   cfg.file = file_name;

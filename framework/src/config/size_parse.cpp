@@ -102,8 +102,7 @@ std::optional<std::uint64_t> parse_whole_number(std::string_view text) {
 
 std::string format_size(std::uint64_t bytes) {
   if (bytes == 0) return "0";
-  static constexpr std::array<std::pair<unsigned, char>, 4> units = {
-      {{40, 'T'}, {30, 'G'}, {20, 'M'}, {10, 'K'}}};
+  static constexpr std::array<std::pair<unsigned, char>, 4> units = {{{40, 'T'}, {30, 'G'}, {20, 'M'}, {10, 'K'}}};
   for (auto [shift, letter] : units) {
     std::uint64_t mask = (std::uint64_t{1} << shift) - 1;
     if ((bytes & mask) == 0) return std::to_string(bytes >> shift) + letter;

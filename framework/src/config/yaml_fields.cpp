@@ -13,10 +13,14 @@ namespace {
 
 std::string describe(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Map: return "a map";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Scalar: return quote(node.Scalar());
-    default: return "an empty value";
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return quote(node.Scalar());
+    default:
+      return "an empty value";
   }
 }
 
@@ -140,8 +144,7 @@ std::vector<Field> Field::as_list(std::string_view what) const {
   std::vector<Field> out;
   std::size_t i = 0;
   for (const YAML::Node& element : node_) {
-    SourceLocation loc = element.IsNull() || !mark_known(element.Mark()) ? where_
-                                                                        : location_of(*ctx_, element.Mark());
+    SourceLocation loc = element.IsNull() || !mark_known(element.Mark()) ? where_ : location_of(*ctx_, element.Mark());
     out.emplace_back(*ctx_, path_ + "[" + std::to_string(i++) + "]", element, std::move(loc));
   }
   return out;

@@ -78,8 +78,7 @@ class Section {
   // Every key must be a plain scalar, given once, and one of `known`.
   // `aliases` maps words people bring from elsewhere (xl.cfg's `extra`) to
   // the key hvmtool uses, for the hint.
-  void check_keys(const std::vector<std::string>& known,
-                  const std::map<std::string, std::string>& aliases = {}) const;
+  void check_keys(const std::vector<std::string>& known, const std::map<std::string, std::string>& aliases = {}) const;
   // All entries in file order, keys checked for plainness and duplicates
   // only: for maps whose keys are names the user chooses (params).
   struct Entry {

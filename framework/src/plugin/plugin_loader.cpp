@@ -23,9 +23,8 @@ constexpr std::string_view kFileSuffix = ".so";
 
 bool valid_plugin_name(const std::string& name) {
   if (name.empty() || name.size() > 64) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  });
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; });
 }
 
 // Wraps an object made by a plugin so that it keeps the plugin (and with it
@@ -116,8 +115,7 @@ std::shared_ptr<Plugin> PluginLoader::load_file(const fs::path& file, const std:
   // The version check comes first and uses only a C symbol: a plugin built
   // against another API version may have incompatible vtables.
   if (!library->has(kVersionSymbol))
-    throw PluginError(file.string() + ": not an hvmtool plugin (it exports no " + std::string(kVersionSymbol) +
-                      ")");
+    throw PluginError(file.string() + ": not an hvmtool plugin (it exports no " + std::string(kVersionSymbol) + ")");
   unsigned version = library->get<unsigned()>(kVersionSymbol)();
   if (version != kApiVersion)
     throw PluginError(file.string() + ": plugin API version " + std::to_string(version) + ", but this hvmtool (" +
@@ -137,8 +135,7 @@ std::shared_ptr<Plugin> PluginLoader::load_file(const fs::path& file, const std:
   return plugin;
 }
 
-std::shared_ptr<Stage> PluginLoader::create_stage(const std::string& name, StageSlot slot,
-                                                  const PluginParams& params) {
+std::shared_ptr<Stage> PluginLoader::create_stage(const std::string& name, StageSlot slot, const PluginParams& params) {
   auto plugin = load(name);
   auto slots = plugin->stage_slots();
   if (std::find(slots.begin(), slots.end(), slot) == slots.end()) {
@@ -160,8 +157,7 @@ std::shared_ptr<Platform> PluginLoader::create_platform(const std::string& name,
   return hold_library(std::move(platform), plugin);
 }
 
-std::shared_ptr<FirmwareProvider> PluginLoader::create_firmware(const std::string& name,
-                                                                const PluginParams& params) {
+std::shared_ptr<FirmwareProvider> PluginLoader::create_firmware(const std::string& name, const PluginParams& params) {
   auto plugin = load(name);
   if (!plugin->provides_firmware()) throw PluginError("plugin '" + name + "' is not a firmware provider");
   auto firmware = plugin->create_firmware(params);

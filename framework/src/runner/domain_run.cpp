@@ -37,8 +37,14 @@ std::string seconds_text(std::chrono::milliseconds ms) {
 
 DomainRun::DomainRun(boost::asio::io_context& io, boost::asio::thread_pool& workers, DomainConfig config,
                      ResolvedPipeline pipeline, Logger& log, ConsoleSink console)
-    : io_(io), workers_(workers), config_(std::move(config)), pipeline_(std::move(pipeline)), log_(log),
-      console_(std::move(console)), stage_timer_(io), grace_timer_(io) {
+    : io_(io),
+      workers_(workers),
+      config_(std::move(config)),
+      pipeline_(std::move(pipeline)),
+      log_(log),
+      console_(std::move(console)),
+      stage_timer_(io),
+      grace_timer_(io) {
   result_.domain = config_.name;
 }
 
@@ -95,8 +101,7 @@ void DomainRun::start_stage(std::size_t index) {
   // was abandoned after the grace period) must not keep the run alive
   // through a stage -> completion -> run cycle.
   auto called = std::make_shared<std::atomic<bool>>(false);
-  Completion done = [weak = weak_from_this(), &io = io_, attempt = attempt_, index,
-                     called](std::exception_ptr error) {
+  Completion done = [weak = weak_from_this(), &io = io_, attempt = attempt_, index, called](std::exception_ptr error) {
     if (called->exchange(true)) return;  // a second call is a plugin bug; the first one counted
     boost::asio::post(io, [weak, attempt, index, error] {
       if (auto self = weak.lock()) self->stage_completed(attempt, index, error);
@@ -136,8 +141,8 @@ void DomainRun::stage_completed(unsigned attempt, std::size_t index, std::except
   if (error) {
     const bool cancelled = is_cancellation(error);
     record_stage(index, cancelled ? "cancelled" : "failed");
-    const std::string message = "stage " + stage_name + " (" + pipeline_.plugin_names[index] +
-                                ") failed: " + describe(error);
+    const std::string message =
+        "stage " + stage_name + " (" + pipeline_.plugin_names[index] + ") failed: " + describe(error);
     log_.error(message);
     unwind();
     finish(cancelled ? RunOutcome::cancelled : RunOutcome::failed, message);
@@ -155,8 +160,7 @@ void DomainRun::stage_completed(unsigned attempt, std::size_t index, std::except
 void DomainRun::stage_timed_out(unsigned attempt, std::size_t index) {
   if (attempt != attempt_ || index != current_ || current_resolved_ || phase_ != Phase::running) return;
   const std::string message = "stage " + std::string(to_string(kStageOrder[index])) + " (" +
-                              pipeline_.plugin_names[index] + ") timed out after " +
-                              seconds_text(timeout_for(index));
+                              pipeline_.plugin_names[index] + ") timed out after " + seconds_text(timeout_for(index));
   log_.error(message);
   stop_running_stage(RunOutcome::timed_out, message, "timeout");
 }
@@ -176,9 +180,8 @@ void DomainRun::stop_running_stage(RunOutcome outcome, const std::string& messag
   grace_timer_.expires_after(kCancelGrace);
   grace_timer_.async_wait([self = shared_from_this(), attempt = attempt_](boost::system::error_code ec) {
     if (ec || self->attempt_ != attempt || self->phase_ != Phase::stopping) return;
-    self->log_.warn("stage " + std::string(to_string(kStageOrder[self->current_])) +
-                    " did not finish within " + std::to_string(kCancelGrace.count()) +
-                    "s of being cancelled; rolling back anyway");
+    self->log_.warn("stage " + std::string(to_string(kStageOrder[self->current_])) + " did not finish within " +
+                    std::to_string(kCancelGrace.count()) + "s of being cancelled; rolling back anyway");
     self->current_resolved_ = true;
     self->unwind();
     self->finish(self->pending_failure_->first, self->pending_failure_->second);

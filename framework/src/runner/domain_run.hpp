@@ -72,8 +72,8 @@ class DomainRun : public std::enable_shared_from_this<DomainRun> {
   Phase phase_ = Phase::idle;
   unsigned attempt_ = 0;
   std::unique_ptr<StageContext> ctx_;
-  std::size_t current_ = 0;      // index of the running stage
-  std::size_t started_ = 0;      // stages started in this attempt
+  std::size_t current_ = 0;       // index of the running stage
+  std::size_t started_ = 0;       // stages started in this attempt
   bool current_resolved_ = true;  // the running stage's completion or timeout was handled
   std::chrono::steady_clock::time_point stage_started_at_;
   boost::asio::steady_timer stage_timer_;

@@ -35,8 +35,8 @@ struct StageTiming {
 struct RunResult {
   std::string domain;
   RunOutcome outcome = RunOutcome::failed;
-  std::string message;  // one line: what happened
-  unsigned attempts = 0;  // 1 + restarts
+  std::string message;               // one line: what happened
+  unsigned attempts = 0;             // 1 + restarts
   std::vector<StageTiming> timings;  // the last attempt's stages
   std::chrono::nanoseconds teardown{0};
 };

@@ -42,9 +42,8 @@ void Session::prepare(PipelineConfig config) {
 
   const PluginParams& platform_params = cfg.params_for(cfg.platform.plugin);
   PlatformContext platform_ctx{io_, log_, platform_params};
-  file->platform = with_file(cfg.platform, [&] {
-    return file->loader->create_platform(cfg.platform.plugin, platform_ctx);
-  });
+  file->platform =
+      with_file(cfg.platform, [&] { return file->loader->create_platform(cfg.platform.plugin, platform_ctx); });
 
   // Only builders consult firmware; a pipeline without one needs no provider.
   if (cfg.domain.type == DomainType::hvm) {
@@ -64,9 +63,8 @@ void Session::prepare(PipelineConfig config) {
       const PluginChoice& choice = cfg.stage(slot);
       const std::size_t i = index_of(slot);
       prepared.pipeline.plugin_names[i] = choice.plugin;
-      prepared.pipeline.stages[i] = with_file(choice, [&] {
-        return file->loader->create_stage(choice.plugin, slot, cfg.params_for(choice.plugin));
-      });
+      prepared.pipeline.stages[i] = with_file(
+          choice, [&] { return file->loader->create_stage(choice.plugin, slot, cfg.params_for(choice.plugin)); });
     }
     file->domains.push_back(std::move(prepared));
   }
@@ -97,8 +95,8 @@ std::vector<RunResult> Session::run(const RunOptions& options) {
 
   for (auto& file : files_) {
     for (auto& d : file->domains) {
-      fs::path console_file = d.config.logfile.empty() ? log_dir / ("guest-" + d.config.name + ".log")
-                                                       : d.config.logfile;
+      fs::path console_file =
+          d.config.logfile.empty() ? log_dir / ("guest-" + d.config.name + ".log") : d.config.logfile;
       consoles_.push_back(std::make_unique<ConsoleLog>(console_file, options.console_to_terminal));
       log_.debug("[" + d.config.name + "] console log: " + console_file.string());
       domain_logs_.push_back(std::make_unique<PrefixLogger>(log_, d.config.name));
