@@ -39,8 +39,8 @@ const DiskConfig& choose_disk(const std::vector<DiskConfig>& disks, const Settin
   throw Error("params.grub.disk: no disk with vdev " + squote(settings.disk) + " (disks: " + names + ")");
 }
 
-BootMenu parse(const std::string& config_path, std::string_view text) {
-  if (config_path.ends_with("grub.cfg")) return parse_grub_cfg(text);
+BootMenu parse(const std::string& config_path, std::string_view text, const std::map<std::string, std::string>& env) {
+  if (config_path.ends_with("grub.cfg")) return parse_grub_cfg(text, env);
   if (config_path.ends_with("extlinux.conf")) return parse_extlinux_conf(text);
   return parse_menu_lst(text);
 }
@@ -154,9 +154,19 @@ Extracted extract_boot_files(const std::vector<DiskConfig>& disks, const std::ve
   const std::string text = efs.read_all("config", config_file, kMaxConfigSize);
   check_cancelled(cancelled);
 
+  // grubenv beside grub.cfg (saved_entry for GRUB_DEFAULT=saved), as
+  // `load_env` would read it; a missing or odd one is ignored, as grub does.
+  std::map<std::string, std::string> env;
+  if (config_path.ends_with("grub.cfg")) {
+    const std::string env_path = fs::path(config_path).parent_path().string() + "/grubenv";
+    if (efs.kind("grubenv", env_path) == ExtFilesystem::Kind::file) {
+      const auto env_file = efs.regular_file("grubenv", env_path);
+      if (env_file.size <= kMaxGrubenvSize) env = parse_grubenv(efs.read_all("grubenv", env_file, kMaxGrubenvSize));
+    }
+  }
   BootMenu menu;
   try {
-    menu = parse(config_path, text);
+    menu = parse(config_path, text, env);
   } catch (const MenuError& e) {
     efs.fail(config_path + ": " + e.what());
   }

@@ -24,6 +24,7 @@ struct Settings {
 };
 
 inline constexpr std::uint64_t kMaxConfigSize = 1 << 20;
+inline constexpr std::uint64_t kMaxGrubenvSize = 64 * 1024;  // grub writes 1024 bytes
 
 // Config files looked for, in this order.
 inline const std::vector<std::string>& config_candidates() {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -34,7 +35,10 @@ class MenuError : public std::runtime_error {
   MenuError(int line, const std::string& reason) : std::runtime_error("line " + std::to_string(line) + ": " + reason) {}
 };
 
-BootMenu parse_grub_cfg(std::string_view text);
+// `env`: variables set before the file runs (grubenv, as `load_env` reads it).
+BootMenu parse_grub_cfg(std::string_view text, const std::map<std::string, std::string>& env = {});
+// grubenv: "# GRUB Environment Block" then NAME=VALUE lines, '#' padding.
+std::map<std::string, std::string> parse_grubenv(std::string_view text);
 BootMenu parse_extlinux_conf(std::string_view text);
 BootMenu parse_menu_lst(std::string_view text);
 

@@ -7,6 +7,7 @@
 // value expands to nothing is ignored, so that Debian's
 //   if [ "${next_entry}" ]; then set default="${next_entry}"; else set default="0"; fi
 // leaves default = 0. `function NAME { … }` bodies are skipped.
+#include <algorithm>
 #include <map>
 #include <optional>
 
@@ -217,7 +218,7 @@ bool is_close(const Command& c) { return c.words.size() == 1 && c.words[0].brace
 
 class Parser {
  public:
-  explicit Parser(std::string_view text) : lex_(text, vars_) {}
+  Parser(std::string_view text, const std::map<std::string, std::string>& env) : vars_(env), lex_(text, vars_) {}
 
   BootMenu parse() {
     BootMenu menu;
@@ -372,6 +373,25 @@ class Parser {
 
 }  // namespace
 
-BootMenu parse_grub_cfg(std::string_view text) { return Parser(text).parse(); }
+BootMenu parse_grub_cfg(std::string_view text, const std::map<std::string, std::string>& env) {
+  return Parser(text, env).parse();
+}
+
+std::map<std::string, std::string> parse_grubenv(std::string_view text) {
+  std::map<std::string, std::string> env;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const auto nl = text.find('\n', pos);
+    const std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    pos = nl == std::string_view::npos ? text.size() : nl + 1;
+    if (line.empty() || line.front() == '#') continue;
+    const auto eq = line.find('=');
+    if (eq == 0 || eq == std::string_view::npos) continue;
+    const std::string name(line.substr(0, eq));
+    if (!std::all_of(name.begin(), name.end(), name_char)) continue;
+    env[name] = std::string(line.substr(eq + 1));
+  }
+  return env;
+}
 
 }  // namespace hvmtool::grub

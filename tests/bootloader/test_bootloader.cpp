@@ -307,6 +307,20 @@ BOOST_AUTO_TEST_CASE(grub_cfg_default_by_title_and_variables) {
   BOOST_TEST(b.note == "default '7' matches no entry; booting the first");
 }
 
+BOOST_AUTO_TEST_CASE(grubenv_saved_entry) {
+  using namespace hvmtool::grub;
+  const auto env =
+      parse_grubenv("# GRUB Environment Block\nsaved_entry=adv>rec\nbad name=x\nnext_entry=\n" + std::string(900, '#'));
+  BOOST_TEST(env.size() == 2u);
+  BOOST_TEST(env.at("saved_entry") == "adv>rec");
+  const std::string cfg =
+      "if [ \"${next_entry}\" ] ; then\n set default=\"${next_entry}\"\nelse\n set default=\"${saved_entry}\"\nfi\n"
+      "menuentry A --id a { linux /a }\nsubmenu Adv --id adv {\n menuentry N --id norm { linux /n }\n"
+      " menuentry R --id rec { linux /r }\n}\n";
+  BOOST_TEST(select_entry(parse_grub_cfg(cfg, env), {}).entry->kernel == "/r");
+  BOOST_TEST(select_entry(parse_grub_cfg(cfg), {}).entry->kernel == "/a");  // no grubenv: the first
+}
+
 BOOST_AUTO_TEST_CASE(malformed_grub_cfg) {
   using namespace hvmtool::grub;
   const std::vector<std::pair<std::string, std::string>> cases = {
@@ -380,7 +394,9 @@ BOOST_AUTO_TEST_CASE(random_configs_parse_or_fail_cleanly) {
       text += vocab[(x >> 8) % vocab.size()];
       if ((x >> 4) % 3 == 0) text += " ";
     }
-    for (auto parse : {parse_grub_cfg, parse_extlinux_conf, parse_menu_lst}) {
+    const std::vector<std::function<BootMenu(std::string_view)>> parsers = {
+        [](std::string_view t) { return parse_grub_cfg(t); }, parse_extlinux_conf, parse_menu_lst};
+    for (const auto& parse : parsers) {
       try {
         BootMenu m = parse(text);
         ++parsed;
@@ -630,6 +646,22 @@ BOOST_AUTO_TEST_CASE(config_locations_and_the_boot_prefix) {
       BOOST_TEST(slurp(run.ctx->boot.ramdisk) == world().initrd_bytes);
     }
   }
+}
+
+// GRUB_DEFAULT=saved: /boot/grub/grubenv's saved_entry picks the entry.
+BOOST_AUTO_TEST_CASE(grubenv_on_the_disk) {
+  fs::path root = world().folder("grubenv.root");
+  fs::create_directories(root / "boot" / "grub");
+  spit(root / "boot" / "grub" / "grub.cfg",
+       "set default=\"${saved_entry}\"\n"
+       "menuentry 'one' --id x0 {\n linux /boot/vmlinuz-hvmtool n=0\n}\n"
+       "menuentry 'two' --id x1 {\n linux /boot/vmlinuz-hvmtool n=1\n}\n");
+  spit(root / "boot" / "grub" / "grubenv", "# GRUB Environment Block\nsaved_entry=x1\n" + std::string(990, '#'));
+  Run run({world().disk("grubenv.img", "--gpt", "--root " + root.string())});
+  run.go();
+  BOOST_REQUIRE_MESSAGE(!run.error, run.message());
+  BOOST_TEST(run.ctx->boot.cmdline == "n=1");
+  BOOST_TEST(run.ctx->boot.ramdisk.empty());
 }
 
 // An MBR with a FAT-typed primary, then an extended partition holding two
