@@ -346,6 +346,7 @@ check_clean() {
   else
     pass "$1 $4; xl list and xenstore-ls /local/domain: only $(xl list | tail -n +2 | awk '{printf "%s ", $1}')"
   fi
+  xenstore-ls /local/domain 2>/dev/null | grep -a '^[0-9]' | sed "s/^/  $1 xenstore-ls \/local\/domain: /"
 }
 
 if wanted fail-xl; then
@@ -378,7 +379,6 @@ fail_hvmtool() {
   else
     check_clean "$1" "$before" "$n" "exit 2 in ${took}s: $(grep -a 'error' "$W/$1.out" | head -n 1)"
   fi
-  xenstore-ls /local/domain 2>/dev/null | grep -a '^[0-9]' | sed "s/^/  $1 xenstore-ls \/local\/domain: /"
 }
 
 if wanted fail-hvm-memory && xen_plugin_ready fail-hvm-memory; then

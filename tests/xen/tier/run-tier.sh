@@ -124,7 +124,7 @@ echo "boot ended after $(elapsed) s; serial log: $serial; QEMU peak RSS ${peak_r
 
 # --- results -----------------------------------------------------------------
 tr -d '\r' <"$serial" >"$out/serial.txt"
-grep -a 'XENTIER: \|^  [a-z0-9-]*[.:]' "$out/serial.txt" | grep -av 'XENTIER: DONE' || true
+grep -a 'XENTIER: \|^  [a-z0-9-]\+[.: ]' "$out/serial.txt" | grep -av 'XENTIER: DONE' || true
 grep -a '^(d[0-9]*) .*\(HVM Loader\|E820 table\)' "$out/serial.txt" | head -n 4 | sed 's/^/serial: /' || true
 
 passed=$(grep -ac '^XENTIER: PASS ' "$out/serial.txt" || true)
