@@ -159,9 +159,13 @@ Extracted extract_boot_files(const std::vector<DiskConfig>& disks, const std::ve
   std::map<std::string, std::string> env;
   if (config_path.ends_with("grub.cfg")) {
     const std::string env_path = fs::path(config_path).parent_path().string() + "/grubenv";
-    if (efs.kind("grubenv", env_path) == ExtFilesystem::Kind::file) {
-      const auto env_file = efs.regular_file("grubenv", env_path);
-      if (env_file.size <= kMaxGrubenvSize) env = parse_grubenv(efs.read_all("grubenv", env_file, kMaxGrubenvSize));
+    try {
+      if (efs.kind("grubenv", env_path) == ExtFilesystem::Kind::file) {
+        const auto env_file = efs.regular_file("grubenv", env_path);
+        if (env_file.size <= kMaxGrubenvSize) env = parse_grubenv(efs.read_all("grubenv", env_file, kMaxGrubenvSize));
+      }
+    } catch (const ImageError&) {
+      env.clear();  // an unreadable grubenv (a loop, a bad block) is no grubenv
     }
   }
   BootMenu menu;
