@@ -56,6 +56,31 @@ static void __attribute__((noreturn)) power_off(void) {
   for (;;) __asm__ volatile("cli; hlt");
 }
 
+/* "testkernel.action=reboot|crash" on the command line ends the guest that
+ * way instead of powering off, so the wait stage's on_reboot/on_crash actions
+ * can be tested with a real guest: reboot through the reset control register,
+ * crash through pvpanic (the ports of the kvm platform's guest ABI). */
+static int has_word(const char* s, const char* word) {
+  for (; *s; s++) {
+    const char* a = s;
+    const char* b = word;
+    while (*b && *a == *b) a++, b++;
+    if (!*b && (*a == ' ' || *a == 0)) return 1;
+  }
+  return 0;
+}
+
+static void __attribute__((noreturn)) end_as_asked(const char* cmdline) {
+  if (cmdline && has_word(cmdline, "testkernel.action=reboot")) {
+    puts("testkernel: rebooting\n");
+    outb(0xcf9, 0x06);
+  } else if (cmdline && has_word(cmdline, "testkernel.action=crash")) {
+    puts("testkernel: crashing\n");
+    outb(0x505, 0x01);
+  }
+  power_off();
+}
+
 static uint32_t rd32(const uint8_t* p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
 
 static uint64_t rd64(const uint8_t* p) { return rd32(p) | (uint64_t)rd32(p + 4) << 32; }
@@ -123,5 +148,5 @@ void testkernel_main(uint32_t kind, uint32_t bp_lo, uint32_t bp_hi, uint32_t vio
   puts(" sum=0x");
   puthex(sum, 8);
   puts("\ntestkernel: done\n");
-  power_off();
+  end_as_asked(cmd ? (const char*)(uintptr_t)cmd : 0);
 }

@@ -76,8 +76,10 @@ int command_run(const std::vector<std::string>& args) {
   try {
     results = session.run(run_options);
   } catch (const std::exception& e) {
+    // Raised before any stage ran (platform unavailable, duplicate names,
+    // unwritable console log): nothing was created.
     std::cerr << "hvmtool: " << e.what() << "\n";
-    return 2;
+    return kExitUsage;
   }
   if (vm.count("timings")) print_timings(std::cerr, results);
   if (vm.count("json")) print_json(std::cout, results);
