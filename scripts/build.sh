@@ -7,7 +7,8 @@ build_dir=build
 cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo)
 if [[ ${1:-} == --sanitize ]]; then
   build_dir=build-sanitize
-  cmake_args+=(-DHVMTOOL_SANITIZE=ON)
+  # -O0 compiles much faster, and the sanitizers find the same bugs.
+  cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=Debug -DHVMTOOL_SANITIZE=ON)
 fi
 cmake -S . -B "$build_dir" "${cmake_args[@]}" >/dev/null
 cmake --build "$build_dir" -j "$(nproc)"
