@@ -339,3 +339,29 @@ BOOST_AUTO_TEST_CASE(a_crashed_guest_is_preserved_paused_until_destroyed,
   }
   BOOST_TEST(gone);
 }
+
+namespace {
+
+boost::test_tools::assertion_result hardware_virtualisation(boost::unit_test::test_unit_id) {
+  const bool hw = fs::exists("/sys/module/kvm_intel") || fs::exists("/sys/module/kvm_amd");
+  boost::test_tools::assertion_result r(hw && fs::exists("/dev/kvm"));
+  r.message() << "needs kvm_intel or kvm_amd: a stock Linux kernel does not get past its decompressor on "
+              << (fs::exists("/sys/module/kvm_pvm") ? "kvm_pvm (software nested virtualisation)" : "this host");
+  return r;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(debian_linux_boots_to_its_initramfs_through_hvmloader,
+                     *boost::unit_test::precondition(hardware_virtualisation)) {
+  const fs::path cache = test::source_dir() / "guests" / "cache";
+  if (!fs::exists(cache / "vmlinuz") || !fs::exists(cache / "initramfs.cpio.gz")) {
+    auto fetch = test::run_command("bash " + (test::source_dir() / "scripts/guest/fetch-debian-kernel.sh").string() +
+                                   " && bash " + (test::source_dir() / "scripts/guest/build-initramfs.sh").string());
+    BOOST_REQUIRE_MESSAGE(fetch.exit_code == 0, fetch.out);
+  }
+  auto r = run_hvmtool("run -F -c --log-dir " + cache.string() + " " +
+                       (test::source_dir() / "config" / "hvm-linux.yaml").string());
+  BOOST_TEST(r.exit_code == 0, r.out);
+  BOOST_TEST(r.out.find("HVMTOOL-INIT-MARKER") != std::string::npos, r.out);
+}
