@@ -8,6 +8,7 @@
 #include <xen/hvm/hvm_info_table.h>
 #include <xen/hvm/params.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -70,6 +71,19 @@ struct Outputs {
   std::chrono::milliseconds populate_time{}, total_time{};
 };
 
+std::vector<std::byte> read_boot_sector(const fs::path& disk) {
+  constexpr std::size_t kSector = 512;
+  std::ifstream in(disk, std::ios::binary);
+  if (!in) throw ImageError(disk.string() + ": cannot open the disk: " + std::strerror(errno));
+  std::vector<std::byte> sector(kSector);
+  in.read(reinterpret_cast<char*>(sector.data()), kSector);
+  const auto got = static_cast<std::size_t>(in.gcount());
+  if (got < kSector)
+    throw ImageError(disk.string() + ": offset 0x0: the disk is " + std::to_string(got) +
+                     " bytes, shorter than one 512-byte boot sector");
+  return sector;
+}
+
 void write(Domain& d, std::uint64_t gpa, const void* data, std::size_t len) {
   if (!len) return;
   GuestMapping m = d.map(gpa, len);
@@ -112,6 +126,10 @@ void build(Domain& d, const Inputs& in, Outputs& out, Logger& log,
     if (in.boot.kernel.empty()) throw Error("build_hvm: domain.ramdisk given without domain.kernel");
     modules.push_back({"ramdisk", read_file(in.boot.ramdisk, "ramdisk", 0), 0});
   }
+  // Nothing else to boot but a disk: hand hvmloader its first sector, which it
+  // runs at 0x7C00 the way a BIOS's INT 0x19 would.
+  if (in.boot.kernel.empty() && in.firmware.modules.empty() && !in.config.disks.empty())
+    modules.push_back({"bootsector", read_boot_sector(in.config.disks.front().target), 0});
   check();
 
   // Memory.

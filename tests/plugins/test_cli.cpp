@@ -365,3 +365,24 @@ BOOST_AUTO_TEST_CASE(debian_linux_boots_to_its_initramfs_through_hvmloader,
   BOOST_TEST(r.exit_code == 0, r.out);
   BOOST_TEST(r.out.find("HVMTOOL-INIT-MARKER") != std::string::npos, r.out);
 }
+
+BOOST_AUTO_TEST_CASE(an_hvm_domain_boots_its_disk_boot_sector_through_hvmloader,
+                     *boost::unit_test::precondition(kvm_present)) {
+  ShippedConfigs configs;
+  auto r =
+      run_hvmtool("run -F -c --log-dir " + configs.dir.path().string() + " " + configs.file("hvm-bootsector.yaml"));
+  BOOST_TEST(r.exit_code == 0, r.out);
+  BOOST_TEST(r.out.find("Invoking boot sector") < r.out.find("bootsector: hello from 0x7c00, dl=0x80"), r.out);
+
+  // A disk shorter than a sector is refused before any memory is built.
+  std::string yaml = read_file(configs.file("hvm-bootsector.yaml"));
+  const std::string target = "../build/tests/guests/bootsector";
+  yaml.replace(yaml.find(target), target.size(), "short.img");
+  std::ofstream(configs.dir.path() / "config" / "short.img") << "only 20 bytes long..";
+  std::ofstream(configs.file("short.yaml")) << yaml;
+  auto bad = run_hvmtool("run -F --log-dir " + configs.dir.path().string() + " " + configs.file("short.yaml"));
+  BOOST_TEST(bad.exit_code == 2, bad.out);
+  BOOST_TEST(bad.out.find("short.img: offset 0x0: the disk is 20 bytes, shorter than one 512-byte boot sector") !=
+                 std::string::npos,
+             bad.out);
+}
