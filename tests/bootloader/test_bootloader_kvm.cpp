@@ -19,18 +19,10 @@
 namespace fs = std::filesystem;
 using namespace hvmtool;
 
+using hvmtool::test::replace;
+using hvmtool::test::slurp;
+
 namespace {
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-std::string replace(std::string s, const std::string& from, const std::string& to) {
-  auto at = s.find(from);
-  if (at == std::string::npos) throw std::runtime_error("'" + from + "' not in the config");
-  return s.replace(at, from.size(), to);
-}
 
 struct Boot {
   test::TempDir tmp;

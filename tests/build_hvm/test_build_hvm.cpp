@@ -29,18 +29,10 @@ using namespace hvmtool;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
+using hvmtool::test::NullLogger;
+using hvmtool::test::slurp;
+
 namespace {
-
-class NullLogger final : public Logger {
- public:
-  void log(LogLevel, std::string_view) override {}
-  bool enabled(LogLevel) const override { return false; }
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
 
 std::string hex(std::uint64_t v) {
   char b[24];

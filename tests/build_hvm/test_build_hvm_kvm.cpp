@@ -22,18 +22,11 @@ using namespace hvmtool;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
+using hvmtool::test::NullLogger;
+using hvmtool::test::replace;
+using hvmtool::test::slurp;
+
 namespace {
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-std::string replace(std::string s, const std::string& from, const std::string& to) {
-  auto at = s.find(from);
-  if (at == std::string::npos) throw std::runtime_error("'" + from + "' not in the config");
-  return s.replace(at, from.size(), to);
-}
 
 std::uint64_t num(const std::string& s) { return std::stoull(s, nullptr, 16); }
 
@@ -153,12 +146,6 @@ BOOST_AUTO_TEST_CASE(legacy_jmp_entry_reaches_hvmloader_without_start_info) {
 }
 
 namespace {
-
-class NullLogger final : public Logger {
- public:
-  void log(LogLevel, std::string_view) override {}
-  bool enabled(LogLevel) const override { return false; }
-};
 
 // build_post that first flips one byte of the hvm_info table (test-only).
 class CorruptHvmInfo final : public Stage {

@@ -28,20 +28,12 @@
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
+using hvmtool::test::replace;
+using hvmtool::test::slurp;
+
 namespace {
 
 const fs::path kCache = GUEST_CACHE_DIR;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-std::string replace(std::string s, const std::string& from, const std::string& to) {
-  auto at = s.find(from);
-  if (at == std::string::npos) throw std::runtime_error("'" + from + "' not in the config");
-  return s.replace(at, from.size(), to);
-}
 
 bool module_loaded(const char* m) { return fs::exists(fs::path("/sys/module") / m); }
 

@@ -15,13 +15,9 @@
 using namespace hvmtool;
 using namespace std::chrono_literals;
 
-namespace {
+using hvmtool::test::NullLogger;
 
-class NullLogger final : public Logger {
- public:
-  void log(LogLevel, std::string_view) override {}
-  bool enabled(LogLevel) const override { return false; }
-};
+namespace {
 
 // A build stage standing in for a builder: publishes the store ring the way
 // build_hvm does, so build_post has something to write.

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "runner/domain_run.hpp"
+#include "support/test_env.hpp"
 #include "support/recording_platform.hpp"
 
 using namespace hvmtool;
@@ -11,13 +12,9 @@ using namespace std::chrono_literals;
 using hvmtool::test::CallLog;
 using hvmtool::test::RecordingPlatform;
 
-namespace {
+using hvmtool::test::NullLogger;
 
-class NullLogger final : public Logger {
- public:
-  void log(LogLevel, std::string_view) override {}
-  bool enabled(LogLevel) const override { return false; }
-};
+namespace {
 
 enum class Behaviour { ok, fail, throws, hang, hang_ignoring_cancel, slow_worker, stuck_worker };
 

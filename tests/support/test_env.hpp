@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <string>
 
+#include "hvmtool/log.hpp"
+
 namespace hvmtool::test {
 
 // Set by CTest (tests/CMakeLists.txt); the tests fail clearly if missing.
@@ -31,5 +33,19 @@ struct CommandResult {
 
 // Runs a shell command, capturing stdout+stderr.
 CommandResult run_command(const std::string& command);
+
+// A whole file's bytes ("" if it cannot be read).
+std::string slurp(const std::filesystem::path& file);
+
+// `text` with the first `from` replaced by `to`; throws if `from` is absent
+// (a test editing a shipped config must notice when the config changed).
+std::string replace(std::string text, const std::string& from, const std::string& to);
+
+// Discards everything: for tests that drive stages without caring about logs.
+class NullLogger final : public hvmtool::Logger {
+ public:
+  void log(hvmtool::LogLevel, std::string_view) override {}
+  bool enabled(hvmtool::LogLevel) const override { return false; }
+};
 
 }  // namespace hvmtool::test
