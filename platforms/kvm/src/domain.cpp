@@ -441,13 +441,13 @@ void KvmDomain::handle_exit(Vcpu& v) {
     case KVM_EXIT_INTERNAL_ERROR: {
       std::string d = "KVM internal error, suberror " + std::to_string(run->internal.suberror);
       if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION) d += " (instruction emulation failed)";
-      request_shutdown({ShutdownReason::crash, d + " on vCPU " + std::to_string(v.index)});
+      request_shutdown({ShutdownReason::crash, d + " on vCPU " + std::to_string(v.index) + where(v)});
       break;
     }
     case KVM_EXIT_FAIL_ENTRY:
       request_shutdown({ShutdownReason::crash, "VM entry failed on vCPU " + std::to_string(v.index) +
                                                    ", hardware reason " +
-                                                   hex(run->fail_entry.hardware_entry_failure_reason)});
+                                                   hex(run->fail_entry.hardware_entry_failure_reason) + where(v)});
       break;
     case KVM_EXIT_HLT:
       // Only without the in-kernel LAPIC. Xen's rule: HLT with interrupts off
@@ -508,6 +508,18 @@ void KvmDomain::handle_mmio(Vcpu& v) {
     std::memset(run->mmio.data, 0xFF, sizeof run->mmio.data);  // nothing there: all-ones
     unhandled("MMIO read", run->mmio.phys_addr, len, 0);
   }
+}
+
+std::string KvmDomain::where(const Vcpu& v) {
+  kvm_regs r{};
+  kvm_sregs s{};
+  if (xioctl(v.fd.get(), KVM_GET_REGS, &r) < 0 || xioctl(v.fd.get(), KVM_GET_SREGS, &s) < 0) return {};
+  char buf[160];
+  std::snprintf(buf, sizeof buf, ", at CS:RIP %04x:%llx (CS base %llx, CR0 %llx, CR4 %llx, EFER %llx)", s.cs.selector,
+                static_cast<unsigned long long>(r.rip), static_cast<unsigned long long>(s.cs.base),
+                static_cast<unsigned long long>(s.cr0), static_cast<unsigned long long>(s.cr4),
+                static_cast<unsigned long long>(s.efer));
+  return buf;
 }
 
 void KvmDomain::unhandled(const char* what, std::uint64_t where, unsigned size, std::uint64_t value) {

@@ -108,6 +108,9 @@ class KvmDomain : public std::enable_shared_from_this<KvmDomain> {
   void kick_locked(Vcpu& v);
   bool all_parked_locked() const;
   void unhandled(const char* what, std::uint64_t where, unsigned size, std::uint64_t value);
+  // ", at CS:RIP ..." for a crash message: where the vCPU stopped and in
+  // which mode, which is all a firmware author has to go on.
+  static std::string where(const Vcpu& v);
   void publish_state(std::string_view state);
   void set_irq_line(unsigned irq, bool level);
 
