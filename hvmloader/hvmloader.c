@@ -12,7 +12,8 @@ void __attribute__((noreturn)) hvmloader_main(uint32_t ebx);
 
 void hvmloader_main(uint32_t ebx) {
   const struct module *fw, *kernel, *disk;
-  uint32_t tables_base;
+  uint32_t tables_base, bios_base, fseg, fseg_end;
+  int uefi;
 
   traps_init();
   printf("HVM Loader (hvmtool %s)\n", HVMTOOL_VERSION);
@@ -33,12 +34,27 @@ void hvmloader_main(uint32_t ebx) {
     power_off();
   }
 
+  /* Who owns the top of the first MiB decides the E820 and where the RSDP
+   * goes: a legacy BIOS publishes its own, OVMF on Xen scans from 0xEA020
+   * (its reset-vector copy is at 0xF0000), else the F-segment. */
   tables_base = low_ram_end() - TABLES_SIZE;
-  e820_build(fw ? bios_load_base(fw) : FSEG_START, tables_base);
+  uefi = fw && is_uefi_image(fw);
+  fseg_end = 0x100000;
+  if (uefi) {
+    bios_base = OVMF_LOWCHUNK_BEGIN;
+    fseg = OVMF_RSDP_BASE;
+    fseg_end = OVMF_LOWCHUNK_BEGIN;
+  } else if (fw) {
+    bios_base = bios_load_base(fw);
+    fseg = 0;
+  } else {
+    bios_base = fseg = FSEG_START;
+  }
+  e820_build(bios_base, tables_base);
   e820_dump();
-  /* With a BIOS the F-segment is the BIOS's; it publishes its own RSDP. */
-  tables_build(tables_base, fw ? 0 : FSEG_START);
+  tables_build(tables_base, fseg, fseg_end);
 
+  if (uefi) boot_ovmf(fw);
   if (fw) boot_bios(fw);
   if (kernel) boot_linux(kernel, module_find("ramdisk"));
   boot_sector(disk);

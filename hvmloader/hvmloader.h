@@ -50,10 +50,11 @@ void e820_build(uint32_t bios_base, uint32_t tables_base);
 void e820_dump(void);
 
 /* tables.c, acpi.c, smbios.c: firmware tables in [base, base+TABLES_SIZE);
- * entry points (RSDP, SMBIOS anchor) at fseg, or in the region if 0. */
+ * entry points (RSDP, SMBIOS anchor) in [fseg, fseg_end), or in the region
+ * if fseg is 0. */
 void* tables_alloc(uint32_t size, uint32_t align);
 void* fseg_alloc(uint32_t size, uint32_t align);
-void tables_build(uint32_t base, uint32_t fseg);
+void tables_build(uint32_t base, uint32_t fseg, uint32_t fseg_end);
 uint32_t acpi_build(void);   /* returns the RSDP address */
 uint32_t smbios_build(void); /* returns the entry point address */
 extern uint32_t acpi_rsdp_addr;
@@ -62,6 +63,8 @@ extern uint32_t smbios_ep_addr;
 /* boot_*.c: each either hands the vCPU over or crashes with a message. */
 uint32_t bios_load_base(const struct module* fw);
 void __attribute__((noreturn)) boot_bios(const struct module* fw);
+int is_uefi_image(const struct module* fw);
+void __attribute__((noreturn)) boot_ovmf(const struct module* fw);
 void __attribute__((noreturn)) boot_sector(const struct module* disk);
 void __attribute__((noreturn)) boot_linux(const struct module* kernel, const struct module* ramdisk);
 

@@ -28,6 +28,12 @@
 #define BIOS_MAX_SIZE 0x40000
 #define LEGACY_ROM_START 0xC0000
 
+/* A UEFI image's last 64 KiB is copied here for the reset vector; Xen's
+ * OVMF looks for the RSDP from OVMF_RSDP_BASE up to it. */
+#define OVMF_LOWCHUNK_BEGIN 0xF0000
+#define OVMF_LOWCHUNK_SIZE 0x10000
+#define OVMF_RSDP_BASE 0xEA020
+
 /* Where RSDP and the SMBIOS entry point go when no BIOS owns that space. */
 #define FSEG_START 0xF0000
 

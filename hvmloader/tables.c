@@ -2,7 +2,8 @@
  * Space for firmware tables.  The bodies go in a reserved block at the top
  * of low RAM; the two entry points OSes scan for (RSDP, SMBIOS anchor) must
  * be in the F-segment, unless a BIOS image owns it, in which case they stay
- * in the block and the BIOS is expected to publish its own.
+ * in the block and the BIOS is expected to publish its own.  OVMF owns the
+ * F-segment too, but on Xen it copies the RSDP it finds above 0xEA020.
  */
 #include "hvmloader.h"
 #include "layout.h"
@@ -29,13 +30,13 @@ void* tables_alloc(uint32_t size, uint32_t align) { return arena_alloc(&block, s
 
 void* fseg_alloc(uint32_t size, uint32_t align) { return arena_alloc(fseg.end ? &fseg : &block, size, align); }
 
-void tables_build(uint32_t base, uint32_t fseg_base) {
+void tables_build(uint32_t base, uint32_t fseg_base, uint32_t fseg_end) {
   uint32_t smbios, rsdp;
 
   block.cur = base;
   block.end = base + TABLES_SIZE;
   fseg.cur = fseg_base;
-  fseg.end = fseg_base ? 0x100000 : 0;
+  fseg.end = fseg_base ? fseg_end : 0;
 
   smbios = smbios_build();
   rsdp = acpi_build();

@@ -66,6 +66,7 @@ struct Inputs {
 struct Outputs {
   ExtentCounts extents;
   std::uint64_t special_4k = 0;
+  std::uint64_t flash_window = 0;  // bytes backed below 4 GiB for a flash image
   std::uint32_t entry = 0, start_info = 0;
   std::vector<std::string> placed;  // "name@0x..+0x.." for the log
   std::chrono::milliseconds populate_time{}, total_time{};
@@ -119,8 +120,17 @@ void build(Domain& d, const Inputs& in, Outputs& out, Logger& log,
 
   // Modules: read (and size-check) before populating anything.
   std::vector<Module> modules;
-  for (const FirmwareImage& fw : in.firmware.modules)
+  std::uint64_t flash_window = 0;  // bytes below 4 GiB to back for a flash image
+  for (const FirmwareImage& fw : in.firmware.modules) {
     modules.push_back({fw.name, read_file(fw.path, fw.name, fw.max_size), 0});
+    if (fw.rule == LoadRule::module) continue;
+    if (fw.rule != LoadRule::module_flash_window || flash_window)
+      throw ImageError(fw.path.string() + ": build_hvm takes modules and at most one flash image, not this load rule");
+    flash_window = flash_window_bytes(modules.back().bytes.size());
+    if (flash_window > k4G - (kSpecialPfnEnd << kPageShift))
+      throw ImageError(fw.path.string() + ": offset 0x0: a " + hex(modules.back().bytes.size()) +
+                       "-byte flash image does not fit between the special pages and 4 GiB");
+  }
   if (!in.boot.kernel.empty()) modules.push_back({"kernel", read_file(in.boot.kernel, "kernel", 0), 0});
   if (!in.boot.ramdisk.empty()) {
     if (in.boot.kernel.empty()) throw Error("build_hvm: domain.ramdisk given without domain.kernel");
@@ -132,10 +142,21 @@ void build(Domain& d, const Inputs& in, Outputs& out, Logger& log,
     modules.push_back({"bootsector", read_boot_sector(in.config.disks.front().target), 0});
   check();
 
+  // A flash image's window below 4 GiB is RAM the guest did not ask for,
+  // like libxl's video RAM: max memory grows by it before anything is
+  // populated (growing later may not fit the platform's reservation).
+  if (flash_window) d.set_max_memory(in.config.effective_maxmem() + flash_window);
+
   // Memory.
   out.extents = populate_ram(d, layout, check);
   d.populate_physmap(kIoreqServerPfn, kNrIoreqServerPages + kNrSpecialPages, 0);
   out.special_4k = kNrIoreqServerPages + kNrSpecialPages;
+  if (flash_window) {
+    const std::uint64_t pages = flash_window >> kPageShift;
+    if (d.populate_physmap((k4G - flash_window) >> kPageShift, pages, 0) != pages)
+      throw Error("build_hvm: the platform did not back the flash window at " + hex(k4G - flash_window));
+    out.flash_window = flash_window;
+  }
   out.populate_time = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
   check();
 
@@ -290,6 +311,7 @@ void BuildHvmStage::async_run(StageContext& ctx, Completion done) {
           ctx.notes["build_hvm.extents_2m"] = std::to_string(e.extents_2m);
           ctx.notes["build_hvm.pages_4k"] = std::to_string(e.pages_4k);
           ctx.notes["build_hvm.special_pages"] = std::to_string(out->special_4k);
+          if (out->flash_window) ctx.notes["build_hvm.flash_window"] = hex(k4G - out->flash_window);
           ctx.notes["build_hvm.entry"] = hex(out->entry);
           ctx.notes["build_hvm.start_info"] = hex(out->start_info);
           std::string mods;
@@ -298,7 +320,9 @@ void BuildHvmStage::async_run(StageContext& ctx, Completion done) {
                        (in->entry == EntryMode::legacy_jmp ? " (legacy jmp at 0)" : "") + ", memory " +
                        std::to_string(in->config.memory >> 20) + " MiB: " + std::to_string(e.extents_1g) + " x 1G, " +
                        std::to_string(e.extents_2m) + " x 2M, " + std::to_string(e.pages_4k) + " x 4K (+" +
-                       std::to_string(out->special_4k) + " special) in " + std::to_string(out->populate_time.count()) +
+                       std::to_string(out->special_4k) + " special" +
+                       (out->flash_window ? ", flash window at " + hex(k4G - out->flash_window) : std::string()) +
+                       ") in " + std::to_string(out->populate_time.count()) +
                        " ms; modules:" + (mods.empty() ? " none" : mods) + "; built in " +
                        std::to_string(out->total_time.count()) + " ms");
         }

@@ -11,6 +11,7 @@
 #include <hvmtool/hvmtool.hpp>
 
 #include "elf32.hpp"
+#include "uefi_image.hpp"
 
 namespace hvmtool::firmware {
 namespace {
@@ -19,11 +20,20 @@ namespace fs = std::filesystem;
 
 constexpr std::uint64_t kLoaderMax = 16ull << 20;    // an ELF loader file
 constexpr std::uint64_t kSeabiosMax = 256ull << 10;  // hvmloader: BIOS_MAX_SIZE, ends at 1 MiB
-// hvmloader/README.md: a `firmware` module is at most 256 KiB (it is copied
-// to end at 1 MiB, inside 0xC0000-0xFFFFF), whatever the BIOS.
+// hvmloader/README.md: a legacy BIOS module is at most 256 KiB (it is copied
+// to end at 1 MiB, inside 0xC0000-0xFFFFF); a UEFI flash image (up to
+// kUefiImageMax) is copied to end at 4 GiB instead.
 constexpr std::uint64_t kBiosModuleMax = 256ull << 10;
 constexpr const char* kSeabiosPath = "/usr/share/seabios/bios.bin";
 constexpr const char* kOvmfPath = "/usr/share/ovmf/OVMF.fd";
+
+std::vector<std::byte> read_head(const fs::path& p, std::size_t n) {
+  std::ifstream in(p, std::ios::binary);
+  std::vector<std::byte> head(n);
+  in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(n));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  return head;
+}
 
 std::uint64_t check_file(const fs::path& p, const std::string& what, std::uint64_t max) {
   std::error_code ec;
@@ -43,11 +53,14 @@ std::uint64_t check_file(const fs::path& p, const std::string& what, std::uint64
 
 void check_loader_elf(const fs::path& p) {
   check_file(p, "firmware", kLoaderMax);
-  std::ifstream in(p, std::ios::binary);
-  std::vector<std::byte> head(sizeof(Elf32_Ehdr));
-  in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
-  head.resize(static_cast<std::size_t>(in.gcount()));
-  elf32::check_header(head, p.string());
+  elf32::check_header(read_head(p, sizeof(Elf32_Ehdr)), p.string());
+}
+
+// A UEFI flash image is small enough to check whole, and checked once here
+// so that a truncated or foreign file fails before a domain exists.
+void check_uefi_file(const fs::path& p) {
+  const std::uint64_t size = check_file(p, "bios", kUefiImageMax);
+  check_uefi_image(read_head(p, size), p.string());
 }
 
 fs::path find_hvmloader() {
@@ -91,7 +104,15 @@ class Provider final : public FirmwareProvider {
       } else {
         bios.path = d.bios;
       }
-      check_file(bios.path, "bios", bios.max_size);
+      // A path may name either kind; the image says which (OVMF_CODE.fd and
+      // friends start with a firmware volume header, legacy BIOSes do not).
+      if (d.bios == "ovmf" || (d.bios != "seabios" && looks_like_uefi_image(read_head(bios.path, 0x40)))) {
+        bios.rule = LoadRule::module_flash_window;
+        bios.max_size = kUefiImageMax;
+        check_uefi_file(bios.path);
+      } else {
+        check_file(bios.path, "bios", bios.max_size);
+      }
       set.modules.push_back(std::move(bios));
     }
     return set;

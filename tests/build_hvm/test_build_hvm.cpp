@@ -15,15 +15,12 @@
 #include <xen/hvm/hvm_info_table.h>
 #include <xen/hvm/params.h>
 
-#include <boost/asio/executor_work_guard.hpp>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 
-#include "plugin/plugin_loader.hpp"
-#include "runner/domain_run.hpp"
-#include "support/recording_platform.hpp"
 #include "support/test_env.hpp"
+#include "build_fixture.hpp"
 
 using namespace hvmtool;
 using namespace std::chrono_literals;
@@ -31,85 +28,9 @@ namespace fs = std::filesystem;
 
 using hvmtool::test::NullLogger;
 using hvmtool::test::slurp;
+using namespace hvmtool::test::build_hvm;
 
 namespace {
-
-std::string hex(std::uint64_t v) {
-  char b[24];
-  std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
-  return b;
-}
-
-constexpr std::uint64_t k4G = 1ull << 32;
-
-// Runs only the build stage on a fresh recording domain and keeps the domain
-// for inspection.
-struct Build {
-  boost::asio::io_context io;
-  boost::asio::thread_pool workers{1};
-  std::shared_ptr<test::CallLog> calls = std::make_shared<test::CallLog>();
-  std::shared_ptr<test::RecordingPlatform> platform;
-  PluginLoader loader{{test::build_dir() / "plugins"}};
-  NullLogger log;
-  DomainConfig config;
-  std::shared_ptr<FirmwareProvider> firmware;
-  std::unique_ptr<StageContext> ctx;
-  std::exception_ptr error;
-
-  Build(DomainConfig c, test::RecordingOptions o = {}, std::string entry = "direct", bool cancel_first = false)
-      : config(std::move(c)) {
-    platform = std::make_shared<test::RecordingPlatform>(io, calls, o);
-    firmware = loader.create_firmware("firmware", PluginParams{});
-    std::map<std::string, ParamValue> values{{"entry", ParamValue{entry, {}}}};
-    auto stage = loader.create_stage("build_hvm", StageSlot::build, PluginParams("build_hvm", values));
-    ctx = std::make_unique<StageContext>(config, *platform, firmware.get(), log, io, workers, ConsoleSink{});
-    DomainCreateInfo info;
-    info.name = config.name;
-    info.max_vcpus = config.vcpus;
-    info.max_memory = config.memory;
-    ctx->domain = platform->create_domain(info);
-    if (cancel_first) ctx->cancelled->store(true);
-    bool finished = false;
-    auto guard = boost::asio::make_work_guard(io);  // the stage's result comes back from the worker
-    try {
-      stage->async_run(*ctx, [&](std::exception_ptr e) {
-        error = e;
-        finished = true;
-      });
-    } catch (...) {
-      error = std::current_exception();
-      finished = true;
-    }
-    while (!finished && io.run_one_for(60s)) {
-    }
-    BOOST_REQUIRE(finished);
-  }
-  ~Build() { workers.join(); }
-
-  test::RecordingDomain& dom() { return dynamic_cast<test::RecordingDomain&>(*ctx->domain); }
-  std::string mem(std::uint64_t gpa, std::size_t len) {
-    GuestMapping m = dom().map(gpa, len);
-    return std::string(reinterpret_cast<const char*>(m.data()), len);
-  }
-  template <typename T>
-  T read(std::uint64_t gpa) {
-    T t;
-    std::memcpy(&t, mem(gpa, sizeof t).data(), sizeof t);
-    return t;
-  }
-  std::string cstr(std::uint64_t gpa) { return std::string(mem(gpa, 64).c_str()); }
-  void rethrow() {
-    if (error) std::rethrow_exception(error);
-  }
-};
-
-DomainConfig domain(std::uint64_t memory) {
-  DomainConfig c;
-  c.name = "t";
-  c.memory = memory;
-  c.firmware = "hvmloader";
-  return c;
-}
 
 struct Counts {
   std::uint64_t g1, m2, k4;
@@ -489,11 +410,6 @@ BOOST_AUTO_TEST_CASE(firmware_provider_checks_bios_files) {
     BOOST_TEST(e.what() == c.bios + ": bios: not a regular file");
     return true;
   });
-  if (fs::exists("/usr/share/ovmf/OVMF.fd")) {
-    // hvmloader copies a `firmware` module to end at 1 MiB: 256 KiB at most.
-    c.bios = "ovmf";
-    BOOST_CHECK_THROW(fw->resolve(c), ImageError);
-  }
   if (fs::exists("/usr/share/seabios/bios.bin")) {
     c.bios = "seabios";
     set = fw->resolve(c);

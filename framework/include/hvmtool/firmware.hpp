@@ -13,7 +13,19 @@ namespace hvmtool {
 enum class LoadRule {
   elf_at_link_address,  // the loader itself (hvmloader): PT_LOAD segments where linked
   module,               // anywhere free; listed in hvm_start_info under `name`
+  // A module that the loader copies to end at 4 GiB, where a PC's flash chip
+  // sits (OVMF). The builder places it like `module` and also backs the
+  // window [4 GiB - round_up(size, 1 MiB), 4 GiB) with RAM, counted on top
+  // of the domain's memory, because a loader on kvm has no way to populate
+  // memory itself (Xen's hvmloader does it with XENMEM_populate_physmap).
+  module_flash_window,
 };
+
+// The window a `module_flash_window` image of `size` bytes is copied into:
+// whole MiBs ending at 4 GiB (Xen's hvmloader rounds the same way).
+inline constexpr std::uint64_t flash_window_bytes(std::uint64_t size) {
+  return (size + 0xFFFFF) & ~std::uint64_t{0xFFFFF};
+}
 
 struct FirmwareImage {
   std::string name;  // module name hvmloader looks up ("firmware" for a BIOS)
