@@ -54,6 +54,11 @@ if [[ -x $build/hvmtool ]]; then
   [[ -f $build/hvmloader/hvmloader ]] && install -m 644 "$build/hvmloader/hvmloader" "$dir/opt/hvmtool/firmware/"
   [[ -f $build/tests/guests/testkernel.bzImage ]] &&
     install -m 644 "$build/tests/guests/testkernel.bzImage" "$dir/opt/hvmtool/guests/"
+  # Where the firmware plugin looks for `bios: ovmf` (package ovmf).
+  if [[ -f /usr/share/ovmf/OVMF.fd ]]; then
+    mkdir -p "$dir/usr/share/ovmf"
+    install -m 644 /usr/share/ovmf/OVMF.fd "$dir/usr/share/ovmf/"
+  fi
 fi
 [[ -n $hvmtool_present ]] || echo "note: $build/hvmtool not built: dom0 has xl only" >&2
 
