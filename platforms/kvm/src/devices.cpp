@@ -169,6 +169,12 @@ bool PortBus::out(std::uint16_t p, unsigned size, std::uint32_t value, std::opti
     case port::kDebugCon:
     case port::kSeabiosDebug:
       return out_bytes(p, std::string_view(&byte, 1));
+    case port::kCmosIndex:
+      cmos_.write_index(static_cast<std::uint8_t>(value));
+      return true;
+    case port::kCmosData:
+      cmos_.write_data(static_cast<std::uint8_t>(value));
+      return true;
     case port::kPost:
       return true;
     case port::kPvpanic:
@@ -223,6 +229,9 @@ bool PortBus::in(std::uint16_t p, unsigned size, std::uint32_t& value) {
       return true;
     case port::kPvpanic:
       value = 0x01;  // capabilities: PVPANIC_PANICKED
+      return true;
+    case port::kCmosData:
+      value = cmos_.read_data();
       return true;
     case port::kPm1aCnt: {
       std::lock_guard lk(mu_);

@@ -11,12 +11,15 @@
 #include <string>
 #include <string_view>
 
+#include "cmos_rtc.hpp"
 #include "hvmtool/domain.hpp"
 
 namespace hvmtool::kvm {
 
 namespace port {
 inline constexpr std::uint16_t kDebugCon = 0xE9;       // ConsoleChannel::debug
+inline constexpr std::uint16_t kCmosIndex = 0x70;      // RTC/CMOS: index (bit 7 = NMI mask)
+inline constexpr std::uint16_t kCmosData = 0x71;       // RTC/CMOS: data
 inline constexpr std::uint16_t kPost = 0x80;           // POST codes / io_delay: ignored quietly
 inline constexpr std::uint16_t kSeabiosDebug = 0x402;  // ConsoleChannel::firmware_debug
 inline constexpr std::uint16_t kPvpanic = 0x505;       // write nonzero = crash
@@ -74,6 +77,7 @@ class PortBus {
 
   ConsoleSink console_;
   Uart16550 com1_;
+  CmosRtc cmos_;
   std::mutex mu_;
   std::uint16_t pm1a_cnt_ = 0;
   std::uint8_t reset_control_ = 0;
