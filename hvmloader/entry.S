@@ -20,11 +20,17 @@ _start:
         movl    %eax, %fs
         movl    %eax, %gs
         movl    %eax, %ss
-        /* The builder zeroes .bss on a fresh domain; a restarted one may not. */
+        /* The builder zeroes .bss on a fresh domain; a restarted one may not.
+         * Dwords: with paging off, kvm_pvm emulates each step of a REP. */
         movl    $_bss_start, %edi
         movl    $_bss_end, %ecx
         subl    %edi, %ecx
+        movl    %ecx, %edx
+        shrl    $2, %ecx
         xorl    %eax, %eax
+        rep stosl
+        movl    %edx, %ecx
+        andl    $3, %ecx
         rep stosb
         movl    $stack_top, %esp
         xorl    %ebp, %ebp
