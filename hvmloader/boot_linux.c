@@ -110,6 +110,21 @@ static uint32_t place_initrd(const struct module* k, const struct module* rd, ui
   fail("no room for a 0x%x-byte ramdisk between 0x%08x and 0x%08x", rd->size, kernel_end, (uint32_t)limit);
 }
 
+/*
+ * The kernel's place at 1 MiB is where hvmloader runs, so the trampoline
+ * copies it after we are gone, with paging off: slow where that is emulated
+ * (kvm_pvm).  Everything above hvmloader's image can be moved now by the
+ * fast memmove, unless that would overwrite the part still to be copied.
+ * Returns how many bytes the trampoline has left to copy.
+ */
+static uint32_t move_kernel_above_us(uint32_t src, uint32_t len) {
+  uint32_t head = ALIGN_UP((uint32_t)(uintptr_t)_end, 0x1000u) - LINUX_KERNEL_ADDR;
+
+  if (head >= len || ranges_overlap(LINUX_KERNEL_ADDR + head, len - head, src, head)) return len;
+  memmove(phys(LINUX_KERNEL_ADDR + head), phys(src + head), len - head);
+  return head;
+}
+
 void boot_linux(const struct module* k, const struct module* rd) {
   uint8_t* bp = phys(LINUX_ZEROPAGE_ADDR);
   const char* cmdline = start_info_cmdline();
@@ -202,5 +217,6 @@ void boot_linux(const struct module* k, const struct module* rd) {
       "Invoking Linux kernel ... (boot protocol %u.%02u, entry 0x%08x, "
       "boot_params 0x%08x, cmdline 0x%08x, initrd 0x%08x size 0x%x)\n",
       version >> 8, version & 0xff, code32, LINUX_ZEROPAGE_ADDR, LINUX_CMDLINE_ADDR, initrd, rd ? rd->size : 0);
-  linux_jump(k->paddr + setup_size, LINUX_KERNEL_ADDR, pm_len, code32, LINUX_ZEROPAGE_ADDR);
+  linux_jump(k->paddr + setup_size, LINUX_KERNEL_ADDR, move_kernel_above_us(k->paddr + setup_size, pm_len), code32,
+             LINUX_ZEROPAGE_ADDR);
 }

@@ -106,19 +106,34 @@ tramp_linux:
         movl    %eax, %gs
         movl    %eax, %ss
         /* hvmloader (and its stack) is overwritten below: no stack use. */
+        /* Dwords, not bytes: paging is off, and kvm_pvm emulates every
+         * step of a REP here. */
         movl    T(lx_src), %esi
         movl    T(lx_dst), %edi
-        movl    T(lx_len), %ecx
+        movl    T(lx_len), %edx
         cmpl    %esi, %edi
         jbe     2f
-        /* Destination above source and overlapping: copy backwards. */
-        leal    -1(%esi,%ecx), %esi
-        leal    -1(%edi,%ecx), %edi
+        /* Destination above source, maybe overlapping: from the top down,
+         * the odd bytes first. */
+        leal    -1(%esi,%edx), %esi
+        leal    -1(%edi,%edx), %edi
+        movl    %edx, %ecx
+        andl    $3, %ecx
         std
         rep movsb
+        subl    $3, %esi
+        subl    $3, %edi
+        movl    %edx, %ecx
+        shrl    $2, %ecx
+        rep movsl
         cld
         jmp     3f
 2:      cld
+        movl    %edx, %ecx
+        shrl    $2, %ecx
+        rep movsl
+        movl    %edx, %ecx
+        andl    $3, %ecx
         rep movsb
         /* Boot protocol: ESI = boot_params, EBP = EDI = EBX = 0. */
 3:      movl    T(lx_entry), %eax
