@@ -13,6 +13,8 @@
 #include <cstring>
 #include <fstream>
 
+#include <hvmtool_common/image_file.hpp>
+
 #include "elf32.hpp"
 #include "memory_layout.hpp"
 
@@ -29,26 +31,6 @@ constexpr std::uint64_t kStartInfoPaddr = 0x6000;
 // The top 64 KiB of low RAM is hvmloader's ACPI/SMBIOS block: no modules.
 constexpr std::uint64_t kTablesSize = 0x10000;
 constexpr std::uint64_t kModuleFloor = 0x100000;
-
-std::vector<std::byte> read_file(const fs::path& p, const std::string& what, std::uint64_t max) {
-  std::error_code ec;
-  if (!fs::is_regular_file(p, ec)) {
-    if (!fs::exists(p, ec)) throw ImageError(p.string() + ": " + what + ": No such file or directory");
-    throw ImageError(p.string() + ": " + what + ": not a regular file");
-  }
-  std::ifstream in(p, std::ios::binary | std::ios::ate);
-  if (!in) throw ImageError(p.string() + ": " + what + ": cannot open: " + std::strerror(errno));
-  const std::uint64_t size = static_cast<std::uint64_t>(in.tellg());
-  if (size == 0) throw ImageError(p.string() + ": offset 0x0: " + what + " is empty");
-  if (max && size > max)
-    throw ImageError(p.string() + ": offset " + hex(max) + ": " + what + " is " + hex(size) + " bytes, more than the " +
-                     hex(max) + " allowed");
-  std::vector<std::byte> bytes(size);
-  in.seekg(0);
-  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
-  if (!in) throw ImageError(p.string() + ": " + what + ": read error");
-  return bytes;
-}
 
 struct Module {
   std::string name;
@@ -109,7 +91,7 @@ void build(Domain& d, const Inputs& in, Outputs& out, Logger& log,
   const FirmwareImage& loader = in.firmware.loader;
   if (loader.rule != LoadRule::elf_at_link_address)
     throw ImageError(loader.path.string() + ": the loader must be an ELF loaded at its link address");
-  const std::vector<std::byte> elf_bytes = read_file(loader.path, "firmware", loader.max_size);
+  const std::vector<std::byte> elf_bytes = common::read_image(loader.path, "firmware", loader.max_size);
   const std::vector<elf32::Hole> holes = {
       {kVgaHoleStart, kVgaHoleEnd, "the VGA hole"},
       {kHvmInfoPaddr & ~(kPageSize - 1), (kHvmInfoPaddr & ~(kPageSize - 1)) + kPageSize, "the hvm_info page"},
@@ -122,7 +104,7 @@ void build(Domain& d, const Inputs& in, Outputs& out, Logger& log,
   std::vector<Module> modules;
   std::uint64_t flash_window = 0;  // bytes below 4 GiB to back for a flash image
   for (const FirmwareImage& fw : in.firmware.modules) {
-    modules.push_back({fw.name, read_file(fw.path, fw.name, fw.max_size), 0});
+    modules.push_back({fw.name, common::read_image(fw.path, fw.name, fw.max_size), 0});
     if (fw.rule == LoadRule::module) continue;
     if (fw.rule != LoadRule::module_flash_window || flash_window)
       throw ImageError(fw.path.string() + ": build_hvm takes modules and at most one flash image, not this load rule");
@@ -131,10 +113,10 @@ void build(Domain& d, const Inputs& in, Outputs& out, Logger& log,
       throw ImageError(fw.path.string() + ": offset 0x0: a " + hex(modules.back().bytes.size()) +
                        "-byte flash image does not fit between the special pages and 4 GiB");
   }
-  if (!in.boot.kernel.empty()) modules.push_back({"kernel", read_file(in.boot.kernel, "kernel", 0), 0});
+  if (!in.boot.kernel.empty()) modules.push_back({"kernel", common::read_image(in.boot.kernel, "kernel", 0), 0});
   if (!in.boot.ramdisk.empty()) {
     if (in.boot.kernel.empty()) throw Error("build_hvm: domain.ramdisk given without domain.kernel");
-    modules.push_back({"ramdisk", read_file(in.boot.ramdisk, "ramdisk", 0), 0});
+    modules.push_back({"ramdisk", common::read_image(in.boot.ramdisk, "ramdisk", 0), 0});
   }
   // Nothing else to boot but a disk: hand hvmloader its first sector, which it
   // runs at 0x7C00 the way a BIOS's INT 0x19 would.

@@ -47,7 +47,9 @@ struct ExtentCounts {
 // Xen's meminit_hvm: 0x0-0x9F as 4 KiB pages, skip the VGA hole, then
 // [0xC0, low end) and [4 GiB, high end) with 1G/2M/4K extents by alignment,
 // falling back on what populate_physmap grants. `check` runs between calls
-// (cancellation).
+// (cancellation). Not plugins/common's populate_ram_range: an HVM guest gets
+// exactly meminit_hvm's extents (8 MiB batches of 2 MiB, tails clipped at
+// super-page boundaries), which the extent-count tests pin.
 ExtentCounts populate_ram(Domain& domain, const MemoryLayout& layout, const std::function<void()>& check);
 
 }  // namespace hvmtool::build_hvm
