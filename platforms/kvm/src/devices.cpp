@@ -225,7 +225,10 @@ bool PortBus::in(std::uint16_t p, unsigned size, std::uint32_t& value) {
   const std::uint32_t ones = size >= 4 ? 0xFFFFFFFFu : ((1u << (8 * size)) - 1);
   switch (p) {
     case port::kDebugCon:
-      value = 0xE9 & ones;  // the Bochs/QEMU "port e9 hack" presence check
+    case port::kSeabiosDebug:
+      // The Bochs/QEMU debug console's presence check: SeaBIOS stops
+      // writing to 0x402 once this does not read back 0xE9.
+      value = 0xE9 & ones;
       return true;
     case port::kPvpanic:
       value = 0x01;  // capabilities: PVPANIC_PANICKED
