@@ -53,7 +53,7 @@ void hvmloader_main(uint32_t ebx) {
   e820_build(bios_base, tables_base);
   e820_dump();
   tables_build(tables_base, fseg, fseg_end);
-  cmos_write_memory_size();
+  cmos_write_memory_size(tables_base);
 
   if (uefi) boot_ovmf(fw);
   if (fw) boot_bios(fw);

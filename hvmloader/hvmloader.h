@@ -19,9 +19,9 @@ extern const struct hvm_info_table* hvm_info;
 void hvm_info_validate(void);
 uint32_t low_ram_end(void);
 
-/* cmos.c: low RAM size where a BIOS reads it (RTC CMOS 0x15-0x18,
- * 0x30-0x31, 0x34-0x35). */
-void cmos_write_memory_size(void);
+/* cmos.c: the end of usable low RAM where a BIOS reads it (RTC CMOS
+ * 0x15-0x18, 0x30-0x31, 0x34-0x35). */
+void cmos_write_memory_size(uint32_t ram_end);
 
 /* modules.c */
 struct module {

@@ -106,8 +106,8 @@ BOOST_AUTO_TEST_CASE(hvmloader_hands_off_to_seabios) {
   }
   test::TempDir tmp;
   const fs::path log = tmp.path() / "console.log";
-  // As config/hvm-seabios.yaml, with a short wait: SeaBIOS finds no disk and
-  // keeps trying, so the run ends by the wait timeout.
+  // As config/hvm-seabios.yaml, with a shorter wait: SeaBIOS finds no disk
+  // and keeps trying, so the run ends by the wait timeout.
   std::string yaml = slurp(test::source_dir() / "config" / "hvm-seabios.yaml");
   BOOST_REQUIRE(yaml.find("bios: seabios") != std::string::npos);
   // Long enough for a loaded 2-core CI machine, where kvm_pvm guests slow down ~20x.
@@ -126,6 +126,15 @@ BOOST_AUTO_TEST_CASE(hvmloader_hands_off_to_seabios) {
   BOOST_REQUIRE(banner != std::string::npos);
   BOOST_TEST(invoking < banner);
   BOOST_TEST(con.find("hvm_info: invalid") == std::string::npos);
+  // SeaBIOS keeps logging once port 0x402 reads back 0xE9, and sizes RAM
+  // from the CMOS bytes hvmloader wrote: the end of hvmloader's E820 RAM
+  // below the ACPI/SMBIOS block.
+  std::smatch ram_end, ram_size;
+  BOOST_REQUIRE(
+      std::regex_search(con, ram_end, std::regex(R"( \[02\]: 00000000:00100000 - 00000000:([0-9a-f]{8}): RAM)")));
+  BOOST_REQUIRE(std::regex_search(con, ram_size, std::regex(R"(RamSize: 0x([0-9a-f]{8}) \[cmos\])")));
+  BOOST_TEST(num(ram_size[1]) == num(ram_end[1]));
+  BOOST_TEST(con.find("Running on KVM") > banner);
 }
 
 BOOST_AUTO_TEST_CASE(hvmloader_hands_off_to_ovmf) {
