@@ -51,3 +51,11 @@ BOOST_AUTO_TEST_CASE(cmos_ram_keeps_what_is_written_and_ignores_the_nmi_bit) {
   c.write_data(0xA5);
   BOOST_TEST(read(c, 0x7F) == 0xA5);
 }
+
+BOOST_AUTO_TEST_CASE(the_platform_keeps_the_cpu_count_in_byte_0x5f) {
+  CmosRtc c([] { return std::time_t{0}; });
+  c.set_cpu_count(4);
+  BOOST_TEST(read(c, 0x5F) == 3);
+  c.set_cpu_count(1);
+  BOOST_TEST(read(c, 0x5F) == 0);
+}

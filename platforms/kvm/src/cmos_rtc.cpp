@@ -6,7 +6,8 @@ namespace {
 // Time-of-day registers and the four status registers.
 constexpr unsigned kSeconds = 0x00, kMinutes = 0x02, kHours = 0x04, kWeekday = 0x06, kDay = 0x07, kMonth = 0x08,
                    kYear = 0x09, kStatusA = 0x0A, kStatusB = 0x0B, kStatusC = 0x0C, kStatusD = 0x0D;
-constexpr unsigned kCentury = 0x32;            // where PC BIOSes (and ACPI's FADT default) keep it
+constexpr unsigned kCentury = 0x32;  // where PC BIOSes (and ACPI's FADT default) keep it
+constexpr unsigned kCpuCountLess1 = 0x5F;
 constexpr std::uint8_t kStatusA32k = 0x26;     // 32.768 kHz divider, 1024 Hz rate, UIP clear
 constexpr std::uint8_t kStatusB24hBcd = 0x02;  // 24-hour, BCD, no interrupts
 constexpr std::uint8_t kStatusDValid = 0x80;   // battery good, RAM and time valid
@@ -46,6 +47,11 @@ std::uint8_t CmosRtc::clock_register(unsigned index) const {
     default:
       return 0;  // alarm registers: never set
   }
+}
+
+void CmosRtc::set_cpu_count(unsigned count) {
+  std::lock_guard lk(mu_);
+  ram_[kCpuCountLess1] = static_cast<std::uint8_t>(count ? count - 1 : 0);
 }
 
 void CmosRtc::write_index(std::uint8_t value) {

@@ -24,6 +24,11 @@ class CmosRtc {
   using Clock = std::function<std::time_t()>;
   explicit CmosRtc(Clock clock = [] { return std::time(nullptr); }) : clock_(std::move(clock)) {}
 
+  // What the platform itself stores, as a PC's VMM does at power-on:
+  // byte 0x5F = number of CPUs - 1 (QEMU's convention, which SeaBIOS reads
+  // when it has no fw_cfg).
+  void set_cpu_count(unsigned count);
+
   void write_index(std::uint8_t value);
   void write_data(std::uint8_t value);
   std::uint8_t read_data();

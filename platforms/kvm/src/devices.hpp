@@ -72,6 +72,8 @@ class PortBus {
   // Writes of `count` bytes to a console port (string I/O), in one piece.
   bool out_bytes(std::uint16_t port, std::string_view bytes);
 
+  CmosRtc& cmos() { return cmos_; }
+
  private:
   void emit(ConsoleChannel ch, std::string_view bytes);
 

@@ -158,6 +158,7 @@ void KvmDomain::set_max_vcpus(unsigned count) {
   if (!vcpus_.empty() && count != vcpus_.size())
     throw PlatformError("kvm: max vcpus cannot change once vCPUs exist (" + std::to_string(vcpus_.size()) + ")");
   max_vcpus_ = count;
+  bus_->cmos().set_cpu_count(count);
   publish_state(started_ ? "running" : "paused");
 }
 
