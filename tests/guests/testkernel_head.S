@@ -45,12 +45,23 @@ startup_32:
 1:      testl   %ebp, %ebp
         jz      1f
         orl     $0x40, %eax
-1:      pushfl
+        /* The protocol gives no stack: the loader's ESP may point into
+         * this image, so our own stack comes before the first push. */
+1:      movl    $stack_top, %esp
+        pushfl
         popl    %ecx
         testl   $0x200, %ecx
         jz      1f
         orl     $0x80, %eax
-1:      movl    $stack_top, %esp
+        /* The loader's GDT lives in memory that is now ours. */
+1:      lgdt    gdt_desc
+        ljmp    $SEL_CS32, $1f
+1:      movl    $SEL_DS32, %ecx
+        movl    %ecx, %ds
+        movl    %ecx, %es
+        movl    %ecx, %ss
+        movl    %ecx, %fs
+        movl    %ecx, %gs
         pushl   %eax                    /* violations */
         pushl   $0                      /* boot_params, high half */
         pushl   %esi                    /* boot_params, low half */
@@ -117,6 +128,6 @@ saved_rsi:
 
         .section .bss
         .balign 16
-        .space  0x2000
+        .space  0x1000
         .globl  stack_top
 stack_top:
