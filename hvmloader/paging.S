@@ -11,10 +11,10 @@
  *
  * The caller runs flat 32-bit protected mode with paging off.  lm_run saves
  * GDTR, IDTR, CR0, CR3, CR4, EFER and the segment selectors, enters long
- * mode on an identity map of the low 4 GiB (user-accessible, 1 GiB pages
- * when CPUID offers them, else 2 MiB), drops to CPL 3, does the work, comes
- * back through an interrupt gate and restores every saved value, so the
- * caller sees the state it left.  Interrupts stay disabled throughout.
+ * mode on an identity map of the low 4 GiB (user-accessible 2 MiB pages),
+ * drops to CPL 3, does the work, comes back through an exception gate and
+ * restores every saved value, so the caller sees the state it left.
+ * Interrupts stay disabled throughout.
  *
  * Self-contained (own GDT; IDT, TSS and page tables in the work area the
  * caller names in lm_area): hvmloader and the test kernel (tests/guests)
