@@ -55,10 +55,11 @@ if [[ -x $build/hvmtool ]]; then
   [[ -f $build/tests/guests/testkernel.bzImage ]] &&
     install -m 644 "$build/tests/guests/testkernel.bzImage" "$dir/opt/hvmtool/guests/"
   # Where the firmware plugin looks for `bios: ovmf` (package ovmf).
-  if [[ -f /usr/share/ovmf/OVMF.fd ]]; then
-    mkdir -p "$dir/usr/share/ovmf"
-    install -m 644 /usr/share/ovmf/OVMF.fd "$dir/usr/share/ovmf/"
-  fi
+  for fw in /usr/share/ovmf/OVMF.fd; do
+    [[ -f $fw ]] || continue
+    mkdir -p "$dir$(dirname "$fw")"
+    install -m 644 "$fw" "$dir$fw"
+  done
 fi
 [[ -n $hvmtool_present ]] || echo "note: $build/hvmtool not built: dom0 has xl only" >&2
 
