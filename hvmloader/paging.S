@@ -214,8 +214,8 @@ lm_run:
         movl    %eax, %ds
         movl    %eax, %es
         movl    %eax, %ss
-        movl    lm_saved_cr4, %eax
-        orl     $CR4_PAE, %eax
+        /* PAE alone: no SMEP/SMAP/CET from the caller to trip over. */
+        movl    $CR4_PAE, %eax
         movl    %eax, %cr4
         movl    lm_area, %eax
         movl    %eax, %cr3
