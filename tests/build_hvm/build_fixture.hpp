@@ -5,7 +5,6 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
@@ -17,6 +16,7 @@
 #include "plugin/plugin_loader.hpp"
 #include "runner/domain_run.hpp"
 #include "support/recording_platform.hpp"
+#include "support/stage_harness.hpp"
 #include "support/test_env.hpp"
 
 namespace hvmtool::test::build_hvm {
@@ -52,41 +52,17 @@ struct Build {
     std::map<std::string, ParamValue> values{{"entry", ParamValue{entry, {}}}};
     auto stage = loader.create_stage("build_hvm", StageSlot::build, PluginParams("build_hvm", values));
     ctx = std::make_unique<StageContext>(config, *platform, firmware.get(), log, io, workers, ConsoleSink{});
-    DomainCreateInfo info;
-    info.name = config.name;
-    info.max_vcpus = config.vcpus;
-    info.max_memory = config.memory;
-    ctx->domain = platform->create_domain(info);
-    if (cancel_first) ctx->cancelled->store(true);
-    bool finished = false;
-    auto guard = boost::asio::make_work_guard(io);  // the stage's result comes back from the worker
-    try {
-      stage->async_run(*ctx, [&](std::exception_ptr e) {
-        error = e;
-        finished = true;
-      });
-    } catch (...) {
-      error = std::current_exception();
-      finished = true;
-    }
-    while (!finished && io.run_one_for(60s)) {
-    }
-    BOOST_REQUIRE(finished);
+    error = test::run_stage_alone(*stage, *ctx, io, cancel_first);
   }
   ~Build() { workers.join(); }
 
   test::RecordingDomain& dom() { return dynamic_cast<test::RecordingDomain&>(*ctx->domain); }
-  std::string mem(std::uint64_t gpa, std::size_t len) {
-    GuestMapping m = dom().map(gpa, len);
-    return std::string(reinterpret_cast<const char*>(m.data()), len);
-  }
+  std::string mem(std::uint64_t gpa, std::size_t len) { return test::guest_bytes(dom(), gpa, len); }
   template <typename T>
   T read(std::uint64_t gpa) {
-    T t;
-    std::memcpy(&t, mem(gpa, sizeof t).data(), sizeof t);
-    return t;
+    return test::guest_read<T>(dom(), gpa);
   }
-  std::string cstr(std::uint64_t gpa) { return std::string(mem(gpa, 64).c_str()); }
+  std::string cstr(std::uint64_t gpa) { return test::guest_cstr(dom(), gpa, 64); }
   void rethrow() {
     if (error) std::rethrow_exception(error);
   }
