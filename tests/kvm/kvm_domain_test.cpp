@@ -374,12 +374,20 @@ BOOST_AUTO_TEST_CASE(two_domains_at_once) {
   start_multi32(*b, 0, 0xBBBB0002);
   int done = 0;
   std::optional<DomainEvent> ea, eb;
+  // What `hvmtool list` says when the event arrives (issue 12, defect 3).
+  std::string listed_a, listed_b;
+  auto listed = [&](const std::string& name) {
+    auto e = env.platform->registry().find(name);
+    return e ? e->state : std::string("(gone)");
+  };
   a->set_event_handler([&](const DomainEvent& e) {
     ea = e;
+    listed_a = listed("twin-a");
     ++done;
   });
   b->set_event_handler([&](const DomainEvent& e) {
     eb = e;
+    listed_b = listed("twin-b");
     ++done;
   });
   auto work = boost::asio::make_work_guard(env.io);
@@ -392,6 +400,8 @@ BOOST_AUTO_TEST_CASE(two_domains_at_once) {
   }
   BOOST_REQUIRE(ea);
   BOOST_REQUIRE(eb);
+  BOOST_TEST(listed_a == "shutdown");
+  BOOST_TEST(listed_b == "shutdown");
   BOOST_TEST(c1.text(ConsoleChannel::debug) == "hello from flat32, ebx=0xaaaa0001\n");
   BOOST_TEST(c2.text(ConsoleChannel::debug) == "hello from flat32, ebx=0xbbbb0002\n");
   auto list = env.platform->list_domains();

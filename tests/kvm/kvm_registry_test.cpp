@@ -185,18 +185,9 @@ BOOST_AUTO_TEST_CASE(destroy_by_name_in_another_process) {
   BOOST_TEST(list[0].state == "running");
   const std::string base = "/local/domain/" + std::to_string(list[0].id);
 
-  // The child's store, through this process's Store interface (the snapshot).
+  // The platform's store answers for the child's domain from its snapshot
+  // (the snapshot rules themselves: tests/platforms_common/live_domains_test).
   BOOST_TEST(env.platform->store().read(base + "/name").value_or("") == "child-dom");
-  BOOST_TEST(env.platform->store().read(base + "/memory/target").value_or("") == "16384");
-  auto names = env.platform->store().list(base);
-  BOOST_TEST(names.size() == 2u);
-  auto top = env.platform->store().list("/local/domain");
-  BOOST_TEST((std::find(top.begin(), top.end(), std::to_string(list[0].id)) != top.end()));
-  auto snap = read_store_snapshot(dir, list[0].id);
-  BOOST_REQUIRE(snap);
-  BOOST_TEST(snap->front().path == base);
-  BOOST_TEST(format_permissions(snap->front().perms) == "n" + std::to_string(list[0].id) + " r0");
-  // Foreign domains are read-only here.
   BOOST_CHECK_THROW(env.platform->store().transact([&](StoreTransaction& t) { t.write(base + "/x", "1"); }),
                     PlatformError);
 
