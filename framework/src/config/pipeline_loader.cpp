@@ -116,7 +116,7 @@ PipelineConfig load_pipeline_text(std::string_view yaml, const std::filesystem::
   try {
     docs = YAML::LoadAll(std::string(yaml));
   } catch (const YAML::Exception& e) {
-    config::throw_file_error(config::location_of(ctx, e.mark), "invalid YAML: " + e.msg);
+    config::throw_file_error(config::location_of(ctx, e.mark), "invalid YAML: " + config::one_line(e.msg));
   }
   if (docs.empty() || docs[0].IsNull())
     config::throw_file_error(start, "the file is empty; expected a map with a 'domain' section");
