@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "config/pipeline_config.hpp"
-#include "host.hpp"
+#include "kvm_host.hpp"
 
 namespace {
 

@@ -20,7 +20,7 @@
 #include "hvmtool/domain.hpp"
 #include "hvmtool/log.hpp"
 #include "hvmtool/platform.hpp"
-#include "platform.hpp"
+#include "kvm_platform.hpp"
 #include "support/test_env.hpp"
 
 namespace hvmtool::kvm::test {

@@ -1,4 +1,4 @@
-#include "domain.hpp"
+#include "kvm_domain.hpp"
 
 #include <signal.h>
 #include <sys/ioctl.h>

@@ -1,7 +1,7 @@
 // The kvm platform plugin: hvmtool-kvm.so.
 
 #include "hvmtool/plugin.hpp"
-#include "platform.hpp"
+#include "kvm_platform.hpp"
 
 namespace hvmtool::kvm {
 

@@ -1,8 +1,10 @@
 #pragma once
 
-// The emulated guest I/O ports of a kvm domain (the project's guest I/O ABI,
-// documented in platforms/kvm/README.md). Everything else in the PC platform
-// (PIC, IOAPIC, LAPIC, PIT, speaker port) is KVM's in-kernel emulation.
+// The guest I/O ports every hvmtool platform that runs its own device model
+// emulates the same way (the project's guest I/O ABI, documented in
+// platforms/kvm/README.md): the debug consoles, the 16550 UART, CMOS/RTC and
+// the poweroff, reset and pvpanic ports. Interrupt controllers and timers are
+// each platform's own (KVM's in-kernel ones, emu's software PIC and PIT).
 
 #include <cstdint>
 #include <functional>
@@ -11,10 +13,11 @@
 #include <string>
 #include <string_view>
 
-#include "cmos_rtc.hpp"
 #include "hvmtool/domain.hpp"
+#include "hvmtool_platforms/cmos_rtc.hpp"
+#include "hvmtool_platforms/uart16550.hpp"
 
-namespace hvmtool::kvm {
+namespace hvmtool::platforms {
 
 namespace port {
 inline constexpr std::uint16_t kDebugCon = 0xE9;       // ConsoleChannel::debug
@@ -32,32 +35,6 @@ inline constexpr std::uint8_t kCom1Irq = 4;
 struct ShutdownRequest {
   ShutdownReason reason;
   std::string detail;
-};
-
-// A 16550A UART good enough for Linux's 8250 driver (autoconfig probe with
-// scratch, loopback and FIFO tests; polled console; THRE/RX interrupts on
-// IRQ 4 gated by MCR.OUT2). Transmission is instantaneous; there is no input
-// source yet, so the receiver only ever sees loopback bytes.
-class Uart16550 {
- public:
-  using Output = std::function<void(std::string_view)>;
-  using IrqLine = std::function<void(bool level)>;
-  Uart16550(Output out, IrqLine irq) : out_(std::move(out)), irq_(std::move(irq)) {}
-
-  void write(unsigned offset, std::uint8_t value);
-  std::uint8_t read(unsigned offset);
-
- private:
-  void update_irq_locked();
-  std::uint8_t msr_locked() const;
-
-  std::mutex mu_;
-  Output out_;
-  IrqLine irq_;
-  std::uint8_t ier_ = 0, lcr_ = 0, mcr_ = 0, scr_ = 0, dll_ = 0x0C, dlm_ = 0, fcr_ = 0;
-  std::optional<std::uint8_t> rbr_;  // a received (loopback) byte
-  bool thre_pending_ = false;        // THR-empty interrupt condition
-  bool line_ = false;
 };
 
 // Dispatches port I/O exits. Thread-safe (called from every vCPU thread).
@@ -85,4 +62,4 @@ class PortBus {
   std::uint8_t reset_control_ = 0;
 };
 
-}  // namespace hvmtool::kvm
+}  // namespace hvmtool::platforms

@@ -1,4 +1,4 @@
-#include "host.hpp"
+#include "kvm_host.hpp"
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -7,12 +7,11 @@
 #include <cstring>
 
 #include "hvmtool/error.hpp"
+#include "hvmtool_platforms/errno_error.hpp"
 
 namespace hvmtool::kvm {
 
-void throw_errno(std::string_view what, int err) {
-  throw PlatformError("kvm: " + std::string(what) + ": " + std::strerror(err));
-}
+void throw_errno(std::string_view what, int err) { platforms::throw_errno("kvm", what, err); }
 
 void throw_errno(std::string_view what) { throw_errno(what, errno); }
 

@@ -17,16 +17,21 @@
 #include <thread>
 #include <vector>
 
-#include "devices.hpp"
-#include "guest_memory.hpp"
-#include "host.hpp"
 #include "hvmtool/log.hpp"
 #include "hvmtool/platform.hpp"
-#include "registry.hpp"
-#include "store.hpp"
-#include "unique_fd.hpp"
+#include "hvmtool_platforms/embedded_store.hpp"
+#include "hvmtool_platforms/port_bus.hpp"
+#include "hvmtool_platforms/registry.hpp"
+#include "kvm_guest_memory.hpp"
+#include "kvm_host.hpp"
 
 namespace hvmtool::kvm {
+
+using platforms::EmbeddedStore;
+using platforms::PortBus;
+using platforms::Registry;
+using platforms::ShutdownRequest;
+namespace port = platforms::port;
 
 // Guest-physical addresses KVM needs for its own use on hosts without
 // unrestricted guest support (VMX real-mode emulation). Both lie in the

@@ -1,7 +1,8 @@
 #pragma once
 
-// Small RAII owners for the kernel objects the kvm platform holds: file
-// descriptors (/dev/kvm, VM, vCPU) and memory mappings (kvm_run, guest RAM).
+// Small RAII owners for the kernel objects a platform holds: file descriptors
+// (/dev/kvm, VM and vCPU fds, registry files) and memory mappings (kvm_run,
+// guest RAM).
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -9,7 +10,7 @@
 #include <cstddef>
 #include <utility>
 
-namespace hvmtool::kvm {
+namespace hvmtool::platforms {
 
 class UniqueFd {
  public:
@@ -69,4 +70,4 @@ class Mapping {
   std::size_t len_ = 0;
 };
 
-}  // namespace hvmtool::kvm
+}  // namespace hvmtool::platforms

@@ -1,6 +1,6 @@
-#include "cmos_rtc.hpp"
+#include "hvmtool_platforms/cmos_rtc.hpp"
 
-namespace hvmtool::kvm {
+namespace hvmtool::platforms {
 
 namespace {
 // Time-of-day registers and the four status registers.
@@ -70,4 +70,4 @@ std::uint8_t CmosRtc::read_data() {
   return ram_[index_];
 }
 
-}  // namespace hvmtool::kvm
+}  // namespace hvmtool::platforms

@@ -1,4 +1,4 @@
-#include "store.hpp"
+#include "hvmtool_platforms/embedded_store.hpp"
 
 #include <boost/asio/post.hpp>
 
@@ -9,7 +9,7 @@
 
 #include "hvmtool/error.hpp"
 
-namespace hvmtool::kvm {
+namespace hvmtool::platforms {
 
 namespace fs = std::filesystem;
 
@@ -69,7 +69,7 @@ void do_mkdir(EmbeddedStore::Tree& t, const std::string& path, std::uint64_t gen
 }
 
 void do_remove(EmbeddedStore::Tree& t, const std::string& path, std::uint64_t gen, Changed* changed) {
-  if (path == "/") throw PlatformError("kvm store: the root node cannot be removed");
+  if (path == "/") throw PlatformError("store: the root node cannot be removed");
   auto it = t.find(path);
   if (it == t.end()) return;  // xenstore's ENOENT; libxl ignores it too
   std::vector<std::string> doomed{path};
@@ -84,11 +84,11 @@ void do_remove(EmbeddedStore::Tree& t, const std::string& path, std::uint64_t ge
 void do_set_perms(EmbeddedStore::Tree& t, const std::string& path, const std::vector<StorePermission>& perms,
                   std::uint64_t gen, Changed* changed) {
   auto it = t.find(path);
-  if (it == t.end()) throw PlatformError("kvm store: set_permissions: " + path + " does not exist");
-  if (perms.empty()) throw PlatformError("kvm store: set_permissions: " + path + ": empty permission list");
+  if (it == t.end()) throw PlatformError("store: set_permissions: " + path + " does not exist");
+  if (perms.empty()) throw PlatformError("store: set_permissions: " + path + ": empty permission list");
   for (const auto& p : perms)
     if (p.access != 'n' && p.access != 'r' && p.access != 'w' && p.access != 'b')
-      throw PlatformError(std::string("kvm store: set_permissions: access '") + p.access + "' is not one of n r w b");
+      throw PlatformError(std::string("store: set_permissions: access '") + p.access + "' is not one of n r w b");
   it->second.perms = perms;
   touch(t, path, gen, changed);
 }
@@ -162,13 +162,13 @@ std::optional<DomainId> domain_of(const std::string& path) {
 
 std::string normalise_store_path(std::string_view in) {
   std::string path = in.empty() || in.front() != '/' ? "/local/domain/0/" + std::string(in) : std::string(in);
-  if (path.size() > kMaxPath) throw PlatformError("kvm store: path longer than 3072 bytes");
+  if (path.size() > kMaxPath) throw PlatformError("store: path longer than 3072 bytes");
   if (path != "/" && (path.back() == '/' || path.find("//") != std::string::npos))
-    throw PlatformError("kvm store: invalid path '" + path + "' (empty component or trailing '/')");
+    throw PlatformError("store: invalid path '" + path + "' (empty component or trailing '/')");
   for (char c : path)
     if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '/' ||
           c == '_' || c == '@'))
-      throw PlatformError("kvm store: invalid character in path '" + path + "' (allowed: A-Z a-z 0-9 - / _ @)");
+      throw PlatformError("store: invalid character in path '" + path + "' (allowed: A-Z a-z 0-9 - / _ @)");
   return path;
 }
 
@@ -243,7 +243,7 @@ class EmbeddedStore::Txn : public StoreTransaction {
     return it->second.value;
   }
   void write(std::string_view p, std::string_view value) override {
-    if (value.size() > kMaxValue) throw PlatformError("kvm store: value larger than 4096 bytes");
+    if (value.size() > kMaxValue) throw PlatformError("store: value larger than 4096 bytes");
     std::string path = normalise_store_path(p);
     writable(path);
     note_with_ancestors(path);
@@ -260,7 +260,7 @@ class EmbeddedStore::Txn : public StoreTransaction {
   void remove(std::string_view p) override {
     std::string path = normalise_store_path(p);
     writable(path);
-    if (path == "/") throw PlatformError("kvm store: the root node cannot be removed");
+    if (path == "/") throw PlatformError("store: the root node cannot be removed");
     note(path);
     note(parent_of(path));
     for_each_below(local_, path, [&](auto& kv) { note(kv.first); });
@@ -323,7 +323,7 @@ class EmbeddedStore::Txn : public StoreTransaction {
   }
   void writable(const std::string& path) {
     if (auto id = store_.foreign_domain(path))
-      throw PlatformError("kvm store: " + path + " belongs to domain " + std::to_string(*id) +
+      throw PlatformError("store: " + path + " belongs to domain " + std::to_string(*id) +
                           ", held by another hvmtool process; its store is read-only here");
   }
   // For a write/mkdir: the node itself and, if it is to be created, every
@@ -378,7 +378,7 @@ void EmbeddedStore::transact(const std::function<void(StoreTransaction&)>& body)
     after_commit(changed);
     return;
   }
-  throw PlatformError("kvm store: transaction still conflicting after " + std::to_string(kMaxAttempts) + " attempts");
+  throw PlatformError("store: transaction still conflicting after " + std::to_string(kMaxAttempts) + " attempts");
 }
 
 std::optional<DomainId> EmbeddedStore::foreign_domain(const std::string& path) {
@@ -440,7 +440,7 @@ std::vector<std::string> EmbeddedStore::list(std::string_view p) {
 void EmbeddedStore::remove(std::string_view p) {
   std::string path = normalise_store_path(p);
   if (auto id = foreign_domain(path))
-    throw PlatformError("kvm store: " + path + " belongs to domain " + std::to_string(*id) +
+    throw PlatformError("store: " + path + " belongs to domain " + std::to_string(*id) +
                         ", held by another hvmtool process; its store is read-only here");
   Changed changed;
   {
@@ -558,4 +558,4 @@ void EmbeddedStore::remove_local_domain(DomainId id) noexcept {
   }
 }
 
-}  // namespace hvmtool::kvm
+}  // namespace hvmtool::platforms

@@ -1,12 +1,12 @@
-// The kvm platform's RTC/CMOS: the clock in BCD from the host's time, the
+// The platforms' RTC/CMOS: the clock in BCD from the host's time, the
 // NMI bit kept out of the index, and CMOS RAM that keeps what is written
 // (the memory size hvmloader leaves for a BIOS).
 #define BOOST_TEST_MODULE cmos_rtc
 #include <boost/test/unit_test.hpp>
 
-#include "cmos_rtc.hpp"
+#include "hvmtool_platforms/cmos_rtc.hpp"
 
-using hvmtool::kvm::CmosRtc;
+using hvmtool::platforms::CmosRtc;
 
 namespace {
 std::uint8_t read(CmosRtc& c, std::uint8_t index) {

@@ -1,4 +1,4 @@
-#include "guest_memory.hpp"
+#include "kvm_guest_memory.hpp"
 
 #include <linux/kvm.h>
 #include <linux/mman.h>
@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <sstream>
 
-#include "host.hpp"
+#include "kvm_host.hpp"
 #include "hvmtool/error.hpp"
 
 #ifndef MAP_HUGE_2MB

@@ -1,4 +1,4 @@
-#include "platform.hpp"
+#include "kvm_platform.hpp"
 
 #include <signal.h>
 #include <unistd.h>
@@ -21,8 +21,8 @@ KvmOptions parse_options(const PluginParams& params) {
 }
 
 KvmPlatform::KvmPlatform(boost::asio::io_context& io, Logger& log, KvmOptions options) : options_(std::move(options)) {
-  std::filesystem::path dir = options_.registry_dir.empty() ? Registry::default_dir() : options_.registry_dir;
-  auto registry = std::make_shared<Registry>(dir);
+  std::filesystem::path dir = options_.registry_dir.empty() ? Registry::default_dir("kvm") : options_.registry_dir;
+  auto registry = std::make_shared<Registry>(dir, "kvm");
   auto store = std::make_shared<EmbeddedStore>(io, registry->dir());
   state_ = std::make_shared<PlatformState>(PlatformState{io, log, nullptr, std::move(registry), std::move(store)});
 }
@@ -41,20 +41,7 @@ std::unique_ptr<Domain> KvmPlatform::create_domain(const DomainCreateInfo& info)
   return std::make_unique<KvmDomainHandle>(std::move(d));
 }
 
-std::vector<DomainSummary> KvmPlatform::list_domains() {
-  std::vector<DomainSummary> out;
-  for (const auto& e : state_->registry->list()) {
-    DomainSummary s;
-    s.id = e.id;
-    s.name = e.name;
-    s.memory = e.memory;
-    s.vcpus = e.vcpus;
-    s.state = e.state;
-    s.owner_pid = e.pid;
-    out.push_back(std::move(s));
-  }
-  return out;
-}
+std::vector<DomainSummary> KvmPlatform::list_domains() { return state_->registry->summaries(); }
 
 void KvmPlatform::destroy_domain(std::string_view name_or_id) {
   Registry& reg = *state_->registry;

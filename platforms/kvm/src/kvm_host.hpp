@@ -8,9 +8,12 @@
 #include <string_view>
 #include <vector>
 
-#include "unique_fd.hpp"
+#include "hvmtool_platforms/unique_fd.hpp"
 
 namespace hvmtool::kvm {
+
+using platforms::Mapping;
+using platforms::UniqueFd;
 
 // <linux/kvm.h> of linux-libc-dev 6.1 (Debian 12) declares kvm_cpuid2's
 // flexible array with __DECLARE_FLEX_ARRAY, which in C++ adds a 1-byte empty

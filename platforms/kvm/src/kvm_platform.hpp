@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "domain.hpp"
+#include "kvm_domain.hpp"
 #include "hvmtool/platform.hpp"
 
 namespace hvmtool::kvm {

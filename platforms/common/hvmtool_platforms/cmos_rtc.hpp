@@ -17,7 +17,7 @@
 #include <functional>
 #include <mutex>
 
-namespace hvmtool::kvm {
+namespace hvmtool::platforms {
 
 class CmosRtc {
  public:
@@ -42,4 +42,4 @@ class CmosRtc {
   std::array<std::uint8_t, 128> ram_{};
 };
 
-}  // namespace hvmtool::kvm
+}  // namespace hvmtool::platforms

@@ -1,21 +1,18 @@
-// The kvm platform's embedded store: xenstore semantics, transactions that
-// conflict and retry, watches, and the per-domain snapshot. Needs no /dev/kvm.
+// The embedded store (kvm, emu): xenstore semantics, transactions that
+// conflict and retry, watches, and the per-domain snapshot.
 
-#define BOOST_TEST_MODULE kvm_store
-#define BOOST_TEST_NO_MAIN
+#define BOOST_TEST_MODULE embedded_store
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
 #include <thread>
 
 #include "hvmtool/error.hpp"
-#include "kvm_test_util.hpp"
-#include "store.hpp"
+#include "hvmtool_platforms/embedded_store.hpp"
+#include "support/test_env.hpp"
 
 using namespace hvmtool;
-using namespace hvmtool::kvm;
-using namespace hvmtool::kvm::test;
-using namespace std::chrono_literals;
+using namespace hvmtool::platforms;
 
 namespace {
 
@@ -211,5 +208,3 @@ BOOST_AUTO_TEST_CASE(snapshot_for_other_processes) {
   e.store.remove_local_domain(9);
   BOOST_TEST(!e.store.read("/local/domain/9"));
 }
-
-HVMTOOL_KVM_TEST_MAIN(false)

@@ -1,12 +1,14 @@
 #pragma once
 
-// The host-wide registry of live kvm domains: one directory, one small text
-// file per domain, so that another hvmtool process can list and destroy them.
+// The host-wide registry of a platform's live domains (kvm, emu: those whose
+// domains live inside the hvmtool process that made them): one directory per
+// platform kind, one small text file per domain, so that another hvmtool
+// process can list and destroy them.
 //
 //   <dir>/.lock          flock()ed around every allocation/reclaim
 //   <dir>/.next-id       the id rover (ids are not reused right away, as on Xen)
 //   <dir>/<id>.domain    key=value lines: id name pid pid_start memory vcpus state
-//   <dir>/<id>.store     read-only text dump of /local/domain/<id> (store.hpp)
+//   <dir>/<id>.store     read-only text dump of /local/domain/<id> (embedded_store.hpp)
 //
 // An entry whose pid is dead (or reused: pid_start, field 22 of
 // /proc/PID/stat, differs) is stale and is removed by the next locked scan.
@@ -19,8 +21,9 @@
 #include <vector>
 
 #include "hvmtool/domain.hpp"
+#include "hvmtool/platform.hpp"
 
-namespace hvmtool::kvm {
+namespace hvmtool::platforms {
 
 struct RegistryEntry {
   DomainId id = 0;
@@ -34,12 +37,18 @@ struct RegistryEntry {
 
 class Registry {
  public:
-  // /run/hvmtool/kvm when writable, else $XDG_RUNTIME_DIR/hvmtool/kvm, else
-  // /tmp/hvmtool-UID/kvm. $HVMTOOL_KVM_REGISTRY overrides all of these.
-  static std::filesystem::path default_dir();
+  // The directory of platform `kind` ("kvm", "emu"), first match wins:
+  //   $HVMTOOL_<KIND>_REGISTRY          (e.g. HVMTOOL_KVM_REGISTRY): that directory
+  //   $HVMTOOL_REGISTRY_ROOT/<kind>     one root for every platform (tests, sites)
+  //   /run/hvmtool/<kind>               when it can be created and written
+  //   $XDG_RUNTIME_DIR/hvmtool/<kind>
+  //   /tmp/hvmtool-UID/<kind>
+  static std::filesystem::path default_dir(std::string_view kind);
 
-  explicit Registry(std::filesystem::path dir);  // creates dir; throws PlatformError
+  // Creates `dir`; throws PlatformError. `kind` names the platform in errors.
+  Registry(std::filesystem::path dir, std::string kind);
 
+  const std::string& kind() const { return kind_; }
   const std::filesystem::path& dir() const { return dir_; }
   std::filesystem::path entry_path(DomainId id) const;
   std::filesystem::path store_path(DomainId id) const;
@@ -52,6 +61,8 @@ class Registry {
 
   // Live entries, sorted by id; stale ones are reclaimed on the way.
   std::vector<RegistryEntry> list();
+  // The same, as Platform::list_domains() reports them.
+  std::vector<DomainSummary> summaries();
   // By numeric id, else by name.
   std::optional<RegistryEntry> find(std::string_view name_or_id);
   // Re-reads one entry; nullopt when it is gone or stale.
@@ -67,9 +78,10 @@ class Registry {
   std::optional<RegistryEntry> read_file(const std::filesystem::path& p) const;
 
   std::filesystem::path dir_;
+  std::string kind_;
 };
 
 std::string format_entry(const RegistryEntry& e);
 std::optional<RegistryEntry> parse_entry(std::string_view text);
 
-}  // namespace hvmtool::kvm
+}  // namespace hvmtool::platforms

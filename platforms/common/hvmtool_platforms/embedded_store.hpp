@@ -1,9 +1,10 @@
 #pragma once
 
-// The kvm platform's store: an embedded, in-process store with xenstore's
-// semantics (absolute paths, values, permissions, transactions that fail and
-// are retried on conflict, recursive remove, list, watches). There is no
-// store daemon, so introduce_domain() is a no-op.
+// The store of the platforms without xenstored (kvm, emu): an embedded,
+// in-process store with xenstore's semantics (absolute paths, values,
+// permissions, transactions that fail and are retried on conflict, recursive
+// remove, list, watches). There is no store daemon, so introduce_domain() is
+// a no-op.
 //
 // For other processes (`hvmtool store ls DOMAIN`), a read-only text snapshot
 // of /local/domain/<id> is written next to the domain's registry entry after
@@ -26,7 +27,7 @@
 
 #include "hvmtool/store.hpp"
 
-namespace hvmtool::kvm {
+namespace hvmtool::platforms {
 
 struct StoreNode {
   std::string path;
@@ -114,4 +115,4 @@ class EmbeddedStore : public Store {
 // '/'; at most 3072 bytes. Throws PlatformError.
 std::string normalise_store_path(std::string_view path);
 
-}  // namespace hvmtool::kvm
+}  // namespace hvmtool::platforms

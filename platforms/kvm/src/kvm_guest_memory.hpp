@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "hvmtool/domain.hpp"
-#include "unique_fd.hpp"
+#include "kvm_host.hpp"
 
 namespace hvmtool::kvm {
 

@@ -1,4 +1,3 @@
-#include "registry.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -8,17 +7,19 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
-#include "host.hpp"
 #include "hvmtool/error.hpp"
-#include "unique_fd.hpp"
+#include "hvmtool_platforms/errno_error.hpp"
+#include "hvmtool_platforms/registry.hpp"
+#include "hvmtool_platforms/unique_fd.hpp"
 
-namespace hvmtool::kvm {
+namespace hvmtool::platforms {
 
 namespace fs = std::filesystem;
 
@@ -48,11 +49,11 @@ std::string read_all(const fs::path& p) {
 
 // Writes `text` to `p` through a temporary file and rename(), so a reader
 // never sees half an entry.
-void write_atomically(const fs::path& p, const std::string& text) {
+void write_atomically(std::string_view kind, const fs::path& p, const std::string& text) {
   fs::path tmp = p;
   tmp += ".tmp." + std::to_string(::getpid());
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd) throw_errno("cannot write " + tmp.string());
+  if (!fd) throw_errno(kind, "cannot write " + tmp.string());
   const char* d = text.data();
   std::size_t left = text.size();
   while (left > 0) {
@@ -61,7 +62,7 @@ void write_atomically(const fs::path& p, const std::string& text) {
       if (errno == EINTR) continue;
       int err = errno;
       ::unlink(tmp.c_str());
-      throw_errno("cannot write " + tmp.string(), err);
+      throw_errno(kind, "cannot write " + tmp.string(), err);
     }
     d += n;
     left -= static_cast<std::size_t>(n);
@@ -70,18 +71,18 @@ void write_atomically(const fs::path& p, const std::string& text) {
   if (::rename(tmp.c_str(), p.c_str()) < 0) {
     int err = errno;
     ::unlink(tmp.c_str());
-    throw_errno("cannot rename " + tmp.string(), err);
+    throw_errno(kind, "cannot rename " + tmp.string(), err);
   }
 }
 
 class DirLock {
  public:
-  explicit DirLock(const fs::path& dir) {
+  DirLock(std::string_view kind, const fs::path& dir) {
     fs::path p = dir / ".lock";
     fd_.reset(::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-    if (!fd_) throw_errno("cannot open registry lock " + p.string());
+    if (!fd_) throw_errno(kind, "cannot open registry lock " + p.string());
     while (::flock(fd_.get(), LOCK_EX) < 0)
-      if (errno != EINTR) throw_errno("cannot lock " + p.string());
+      if (errno != EINTR) throw_errno(kind, "cannot lock " + p.string());
   }
   // Closing the fd drops the flock.
 
@@ -89,16 +90,23 @@ class DirLock {
   UniqueFd fd_;
 };
 
-void validate_name(const std::string& name) {
-  if (name.empty()) throw PlatformError("kvm: a domain needs a name");
+void validate_name(const std::string& kind, const std::string& name) {
+  if (name.empty()) throw PlatformError(kind + ": a domain needs a name");
   if (name.size() > 64)
-    throw PlatformError("kvm: domain name '" + name.substr(0, 64) + "...' is longer than 64 characters");
+    throw PlatformError(kind + ": domain name '" + name.substr(0, 64) + "...' is longer than 64 characters");
   for (unsigned char c : name)
     if (c <= 0x20 || c == '/' || c == 0x7F)
-      throw PlatformError("kvm: domain name '" + name + "' may not contain spaces, control characters or '/'");
+      throw PlatformError(kind + ": domain name '" + name + "' may not contain spaces, control characters or '/'");
   DomainId dummy;
   if (parse_number(std::string_view(name), dummy))
-    throw PlatformError("kvm: domain name '" + name + "' is a number, which would be taken for a domain id");
+    throw PlatformError(kind + ": domain name '" + name + "' is a number, which would be taken for a domain id");
+}
+
+// HVMTOOL_KVM_REGISTRY for "kvm".
+std::string env_name(std::string_view kind) {
+  std::string n = "HVMTOOL_";
+  for (char c : kind) n += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return n + "_REGISTRY";
 }
 
 }  // namespace
@@ -139,17 +147,19 @@ std::optional<RegistryEntry> parse_entry(std::string_view text) {
   return e;
 }
 
-fs::path Registry::default_dir() {
-  if (const char* env = std::getenv("HVMTOOL_KVM_REGISTRY"); env && *env) return env;
-  if (writable_dir("/run/hvmtool/kvm")) return "/run/hvmtool/kvm";
-  if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg && *xdg) return fs::path(xdg) / "hvmtool" / "kvm";
-  return fs::path("/tmp") / ("hvmtool-" + std::to_string(::getuid())) / "kvm";
+fs::path Registry::default_dir(std::string_view kind) {
+  if (const char* env = std::getenv(env_name(kind).c_str()); env && *env) return env;
+  if (const char* root = std::getenv("HVMTOOL_REGISTRY_ROOT"); root && *root) return fs::path(root) / kind;
+  const fs::path run = fs::path("/run/hvmtool") / kind;
+  if (writable_dir(run)) return run;
+  if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg && *xdg) return fs::path(xdg) / "hvmtool" / kind;
+  return fs::path("/tmp") / ("hvmtool-" + std::to_string(::getuid())) / kind;
 }
 
-Registry::Registry(fs::path dir) : dir_(std::move(dir)) {
+Registry::Registry(fs::path dir, std::string kind) : dir_(std::move(dir)), kind_(std::move(kind)) {
   if (!writable_dir(dir_))
-    throw PlatformError("kvm: domain registry " + dir_.string() +
-                        " cannot be created or written (set params.kvm.registry_dir or HVMTOOL_KVM_REGISTRY)");
+    throw PlatformError(kind_ + ": domain registry " + dir_.string() + " cannot be created or written (set params." +
+                        kind_ + ".registry_dir or " + env_name(kind_) + ")");
 }
 
 fs::path Registry::entry_path(DomainId id) const { return dir_ / (std::to_string(id) + ".domain"); }
@@ -204,13 +214,13 @@ std::vector<RegistryEntry> Registry::scan_locked() {
 }
 
 DomainId Registry::allocate(const std::string& name, std::uint64_t memory, unsigned vcpus) {
-  validate_name(name);
-  DirLock lock(dir_);
+  validate_name(kind_, name);
+  DirLock lock(kind_, dir_);
   auto live = scan_locked();
   for (const auto& e : live)
     if (e.name == name)
-      throw PlatformError("kvm: a domain named '" + name + "' already exists (id " + std::to_string(e.id) + ", pid " +
-                          std::to_string(e.pid) + ")");
+      throw PlatformError(kind_ + ": a domain named '" + name + "' already exists (id " + std::to_string(e.id) +
+                          ", pid " + std::to_string(e.pid) + ")");
   DomainId next = kFirstId;
   {
     std::string t = read_all(dir_ / ".next-id");
@@ -232,23 +242,23 @@ DomainId Registry::allocate(const std::string& name, std::uint64_t memory, unsig
     UniqueFd fd(::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (!fd) {
       if (errno == EEXIST) continue;
-      throw_errno("cannot create registry entry " + p.string());
+      throw_errno(kind_, "cannot create registry entry " + p.string());
     }
     e.id = id;
     std::string text = format_entry(e);
     if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
       int err = errno;
       ::unlink(p.c_str());
-      throw_errno("cannot write registry entry " + p.string(), err);
+      throw_errno(kind_, "cannot write registry entry " + p.string(), err);
     }
     try {
-      write_atomically(dir_ / ".next-id", std::to_string(next) + "\n");
+      write_atomically(kind_, dir_ / ".next-id", std::to_string(next) + "\n");
     } catch (...) {
       // The rover is a nicety; the O_EXCL entry is what makes the id ours.
     }
     return id;
   }
-  throw PlatformError("kvm: no free domain id in " + dir_.string());
+  throw PlatformError(kind_ + ": no free domain id in " + dir_.string());
 }
 
 void Registry::update(DomainId id, std::string_view state, std::uint64_t memory, unsigned vcpus) noexcept {
@@ -258,7 +268,7 @@ void Registry::update(DomainId id, std::string_view state, std::uint64_t memory,
     e->state = std::string(state);
     e->memory = memory;
     e->vcpus = vcpus;
-    write_atomically(entry_path(id), format_entry(*e));
+    write_atomically(kind_, entry_path(id), format_entry(*e));
   } catch (...) {
   }
 }
@@ -269,8 +279,23 @@ void Registry::remove(DomainId id) noexcept {
 }
 
 std::vector<RegistryEntry> Registry::list() {
-  DirLock lock(dir_);
+  DirLock lock(kind_, dir_);
   return scan_locked();
+}
+
+std::vector<DomainSummary> Registry::summaries() {
+  std::vector<DomainSummary> out;
+  for (const auto& e : list()) {
+    DomainSummary s;
+    s.id = e.id;
+    s.name = e.name;
+    s.memory = e.memory;
+    s.vcpus = e.vcpus;
+    s.state = e.state;
+    s.owner_pid = e.pid;
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 std::optional<RegistryEntry> Registry::read(DomainId id) {
@@ -280,7 +305,7 @@ std::optional<RegistryEntry> Registry::read(DomainId id) {
 }
 
 bool Registry::reclaim_if_stale(DomainId id) {
-  DirLock lock(dir_);
+  DirLock lock(kind_, dir_);
   auto e = read_file(entry_path(id));
   if (!e) return false;
   if (process_alive(e->pid, e->pid_start)) return false;
@@ -301,4 +326,4 @@ std::optional<RegistryEntry> Registry::find(std::string_view name_or_id) {
   return std::nullopt;
 }
 
-}  // namespace hvmtool::kvm
+}  // namespace hvmtool::platforms
