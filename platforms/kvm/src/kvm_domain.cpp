@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "hvmtool/error.hpp"
+#include "kvm_irq_routing.hpp"
 
 namespace hvmtool::kvm {
 
@@ -105,6 +106,7 @@ void KvmDomain::init() {
   if (xioctl(vm_.get(), KVM_SET_TSS_ADDR, static_cast<unsigned long>(kTssAddr)) < 0)
     throw_errno("KVM_SET_TSS_ADDR " + hex(kTssAddr));
   if (xioctl(vm_.get(), KVM_CREATE_IRQCHIP, 0ul) < 0) throw_errno("KVM_CREATE_IRQCHIP");
+  set_pc_irq_routing(vm_.get());
   kvm_pit_config pit{};
   if (xioctl(vm_.get(), KVM_CREATE_PIT2, &pit) < 0) throw_errno("KVM_CREATE_PIT2");
 

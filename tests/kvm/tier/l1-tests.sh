@@ -81,8 +81,12 @@ suite() {
   else
     [ $_rc -eq 124 ] && _why="timed out after ${_timeout}s" || _why="exit $_rc"
     fail "$_name ${_took}s: $_why"
-    grep -a 'error: in \|fatal error: in \|: error:' "$W/$_name.log" | head -n 20 | plain | sed "s|^|  $_name: |"
-    show_tail "$W/$_name.log" 25
+    # Boost.Test's failed checks, else the end of the output.
+    if grep -aq 'error: in \|: error:' "$W/$_name.log"; then
+      grep -a 'error: in \|: error:' "$W/$_name.log" | head -n 12 | plain | sed "s|^|  $_name: |"
+    else
+      show_tail "$W/$_name.log" 15
+    fi
   fi
 }
 missing() { wanted "$1" suites && fail "$1 not built (ctest knows no command for it)"; }
@@ -174,6 +178,20 @@ linux_facts() { # NAME LOG
     tr -d '\r' | sed 's/^\[ *[0-9.]*\] //' | head -n 10 | sed "s|^|KVMTIER: INFO $1 kernel: |"
 }
 
+# linux_platform NAME LOG: the kernel drove its timer through the IOAPIC (an
+# MP table or MADT named it and the tick arrived on that pin), as under QEMU.
+linux_platform() {
+  _why=
+  grep -aq 'MADT or MP tables are not detected' "$2" && _why="$_why no MP table or MADT;"
+  grep -aq 'MP-BIOS bug\|timer doesn.t work' "$2" && _why="$_why the timer is not on the IOAPIC pin the tables name;"
+  grep -aq 'TIMER: vector=.*pin1=[0-9]' "$2" || _why="$_why no IOAPIC timer setup;"
+  if [ -z "$_why" ]; then
+    pass "$1-platform timer on the IOAPIC ($(grep -a -o 'TIMER: vector=[^ ]* apic1=[0-9]* pin1=[0-9]*' "$2" | head -n 1))"
+  else
+    fail "$1-platform$_why"
+  fi
+}
+
 QEMU=$(command -v qemu-system-x86_64 || true)
 # linux NAME: one path, REPEAT boots; "TIME linux NAME run i: init Xs total Ys"
 # per boot, then one PASS/FAIL line with the count that reached /init.
@@ -205,7 +223,10 @@ linux() {
         ;;
     esac
     echo "KVMTIER: TIME linux $_name run $_i: init ${t_init:-never}s, total ${t_total}s, exit $rc"
-    [ $_i -eq 1 ] && linux_facts "$_name" "$_log"
+    if [ $_i -eq 1 ]; then
+      linux_facts "$_name" "$_log"
+      cp "$_log" "$W/$_name.first.log" 2>/dev/null
+    fi
     if [ -n "$t_init" ] && [ $rc -eq 0 ]; then
       _ok=$((_ok + 1))
       _times="$_times $t_init"
@@ -223,6 +244,7 @@ linux() {
   else
     fail "$_name $_ok of $REPEAT boots reached /init and powered off"
   fi
+  linux_platform "$_name" "$W/$_name.first.log"
 }
 median_hvm_linux= median_pvh_linux= median_direct_linux= median_qemu_linux=
 linux qemu-linux
