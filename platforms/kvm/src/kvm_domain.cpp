@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "hvmtool/error.hpp"
+#include "kvm_cpuid.hpp"
 #include "kvm_irq_routing.hpp"
 
 namespace hvmtool::kvm {
@@ -208,14 +209,7 @@ void KvmDomain::set_event_handler(DomainEventHandler handler) {
 // --- vCPUs -----------------------------------------------------------------------
 
 void KvmDomain::set_cpuid(Vcpu& v) {
-  std::vector<kvm_cpuid_entry2> entries = ps_->host->supported_cpuid();
-  for (auto& e : entries) {
-    if (e.function == 1) {
-      e.ebx = (e.ebx & 0x00FFFFFFu) | (v.index << 24);  // initial APIC id
-    } else if (e.function == 0xB || e.function == 0x1F) {
-      e.edx = v.index;  // x2APIC id
-    }
-  }
+  const std::vector<kvm_cpuid_entry2> entries = guest_cpuid(ps_->host->supported_cpuid(), v.index);
   std::vector<std::byte> buf(kCpuid2HeaderSize + entries.size() * sizeof(kvm_cpuid_entry2));
   const auto n = static_cast<std::uint32_t>(entries.size());
   std::memcpy(buf.data(), &n, sizeof n);

@@ -179,14 +179,17 @@ linux_facts() { # NAME LOG
 }
 
 # linux_platform NAME LOG: the kernel drove its timer through the IOAPIC (an
-# MP table or MADT named it and the tick arrived on that pin), as under QEMU.
+# MP table or MADT named it and the tick arrived on that pin) and knew it ran
+# on KVM (CPUID.1:ECX[31], KVM's leaves, kvm-clock), as under QEMU.
 linux_platform() {
   _why=
   grep -aq 'MADT or MP tables are not detected' "$2" && _why="$_why no MP table or MADT;"
   grep -aq 'MP-BIOS bug\|timer doesn.t work' "$2" && _why="$_why the timer is not on the IOAPIC pin the tables name;"
   grep -aq 'TIMER: vector=.*pin1=[0-9]' "$2" || _why="$_why no IOAPIC timer setup;"
+  grep -aq 'Booting paravirtualized kernel on KVM' "$2" || _why="$_why KVM not detected;"
+  grep -aq 'Switched to clocksource kvm-clock' "$2" || _why="$_why no kvm-clock;"
   if [ -z "$_why" ]; then
-    pass "$1-platform timer on the IOAPIC ($(grep -a -o 'TIMER: vector=[^ ]* apic1=[0-9]* pin1=[0-9]*' "$2" | head -n 1))"
+    pass "$1-platform timer on the IOAPIC ($(grep -a -o 'TIMER: vector=[^ ]* apic1=[0-9]* pin1=[0-9]*' "$2" | head -n 1)), KVM detected, kvm-clock"
   else
     fail "$1-platform$_why"
   fi
