@@ -7,6 +7,7 @@
 #include "hvmtool_common/image_file.hpp"
 #include "hvmtool_common/populate.hpp"
 #include "layout.hpp"
+#include "mptable.hpp"
 #include "pvh.hpp"
 
 namespace hvmtool::build_pv {
@@ -22,6 +23,7 @@ struct Inputs {
   DomainConfig config;
   BootPayload boot;
   EntryMode mode = EntryMode::linux64;
+  bool mp_table = false;  // describe the kvm platform's interrupt controllers
 };
 
 struct Outputs {
@@ -30,6 +32,7 @@ struct Outputs {
   std::uint64_t kernel_low = 0, kernel_high = 0;
   std::uint64_t cmdline = 0, ramdisk = 0, ramdisk_size = 0;
   std::size_t e820_entries = 0;
+  std::uint64_t mp_table = 0;  // 0 = none
   std::chrono::milliseconds populate_time{}, total_time{};
 };
 
@@ -96,6 +99,8 @@ void build(Domain& d, const Inputs& in, Outputs& out, const std::shared_ptr<std:
       throw Error("build_pv: the command line is " + std::to_string(cmdline.size()) + " bytes; at most " +
                   std::to_string(kCmdlineMax - 1) + " fit");
   }
+  std::vector<std::byte> mp_table;
+  if (in.mp_table) mp_table = make_mp_table(in.config.vcpus, in.config.effective_maxvcpus());
   std::vector<std::byte> ramdisk;
   if (ramdisk_size) {
     out.ramdisk =
@@ -136,6 +141,10 @@ void build(Domain& d, const Inputs& in, Outputs& out, const std::shared_ptr<std:
     write(d, kCmdlineAddr, c);
   }
   out.e820_entries = layout.e820.size();
+  if (!mp_table.empty()) {
+    write(d, kMpTableAddr, mp_table);
+    out.mp_table = kMpTableAddr;
+  }
 
   if (linux64) {
     write(d, kZeroPageAddr, make_zero_page(kernel, bz, layout.e820, out.cmdline, out.ramdisk, out.ramdisk_size));
@@ -186,6 +195,9 @@ void BuildPvStage::async_run(StageContext& ctx, Completion done) {
   in->config = ctx.config;
   in->boot = ctx.boot;
   in->mode = resolve(entry_, ctx);
+  // The IOAPIC and PIT the table describes are KVM's in-kernel irqchip; Xen's
+  // PVH guests have neither (libxl gives them ACPI tables instead).
+  in->mp_table = ctx.platform.name() == "kvm";
   auto out = std::make_shared<Outputs>();
   auto cancelled = ctx.cancelled;
   run_blocking(
@@ -209,6 +221,7 @@ void BuildPvStage::async_run(StageContext& ctx, Completion done) {
           n["build_pv.ramdisk"] = hex(out->ramdisk);
           n["build_pv.ramdisk_size"] = hex(out->ramdisk_size);
           n["build_pv.e820_entries"] = std::to_string(out->e820_entries);
+          n["build_pv.mp_table"] = hex(out->mp_table);
           n["build_pv.extents_1g"] = std::to_string(e.extents_1g);
           n["build_pv.extents_2m"] = std::to_string(e.extents_2m);
           n["build_pv.pages_4k"] = std::to_string(e.pages_4k);
@@ -218,8 +231,9 @@ void BuildPvStage::async_run(StageContext& ctx, Completion done) {
                        (out->cmdline ? ", cmdline at " + hex(out->cmdline) : std::string(", no cmdline")) +
                        (out->ramdisk_size ? ", ramdisk at " + hex(out->ramdisk) + "+" + hex(out->ramdisk_size)
                                           : std::string(", no ramdisk")) +
-                       "; memory " + std::to_string(in->config.memory >> 20) + " MiB: " + std::to_string(e.extents_1g) +
-                       " x 1G, " + std::to_string(e.extents_2m) + " x 2M, " + std::to_string(e.pages_4k) + " x 4K in " +
+                       (out->mp_table ? ", MP table at " + hex(out->mp_table) : std::string()) + "; memory " +
+                       std::to_string(in->config.memory >> 20) + " MiB: " + std::to_string(e.extents_1g) + " x 1G, " +
+                       std::to_string(e.extents_2m) + " x 2M, " + std::to_string(e.pages_4k) + " x 4K in " +
                        std::to_string(out->populate_time.count()) + " ms; built in " +
                        std::to_string(out->total_time.count()) + " ms");
         }

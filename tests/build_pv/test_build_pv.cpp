@@ -56,12 +56,13 @@ void put(std::string& f, std::size_t off, T v) {
 
 constexpr std::uint64_t k4G = 1ull << 32;
 
-// The platform a xen host would be, for the "type pv belongs to xen" check:
-// a recording platform that calls itself xen.
-class XenNamedPlatform final : public Platform {
+// A recording platform under another platform's name, for what build_pv
+// decides by the platform: "type pv belongs to xen", "an MP table on kvm".
+class NamedPlatform final : public Platform {
  public:
-  XenNamedPlatform(boost::asio::io_context& io, std::shared_ptr<test::CallLog> log) : inner_(io, std::move(log)) {}
-  std::string_view name() const override { return "xen"; }
+  NamedPlatform(boost::asio::io_context& io, std::shared_ptr<test::CallLog> log, std::string name)
+      : inner_(io, std::move(log)), name_(std::move(name)) {}
+  std::string_view name() const override { return name_; }
   void check_available() override { inner_.check_available(); }
   std::unique_ptr<Domain> create_domain(const DomainCreateInfo& info) override { return inner_.create_domain(info); }
   Store& store() override { return inner_.store(); }
@@ -70,6 +71,7 @@ class XenNamedPlatform final : public Platform {
 
  private:
   test::RecordingPlatform inner_;
+  std::string name_;
 };
 
 // Runs only the build stage on a fresh recording domain and keeps the domain.
@@ -84,11 +86,11 @@ struct Build {
   std::unique_ptr<StageContext> ctx;
   std::exception_ptr error;
 
-  Build(DomainConfig c, test::RecordingOptions o = {}, std::string entry = "auto", bool xen = false,
+  Build(DomainConfig c, test::RecordingOptions o = {}, std::string entry = "auto", std::string platform_name = "",
         bool cancel_first = false)
       : config(std::move(c)) {
-    if (xen)
-      platform = std::make_shared<XenNamedPlatform>(io, calls);
+    if (!platform_name.empty())
+      platform = std::make_shared<NamedPlatform>(io, calls, platform_name);
     else
       platform = std::make_shared<test::RecordingPlatform>(io, calls, o);
     std::map<std::string, ParamValue> values{{"entry", ParamValue{entry, {}}}};
@@ -288,6 +290,91 @@ BOOST_AUTO_TEST_CASE(pvh_start_info_memmap_modlist_and_segments) {
   BOOST_TEST(all_populated(b, 0, 64ull << 20));
 }
 
+// The MP table (MP specification 1.4) Linux finds in the BIOS area on kvm:
+// its checksums, the processors (APIC id = vCPU index, the BSP first, the
+// vCPUs beyond `vcpus` disabled), the ISA bus, KVM's IOAPIC, ISA IRQ n on
+// IOAPIC pin n but the PIT's IRQ 0 on pin 2 and no IRQ 2 (the cascade), as
+// the kvm platform routes them, ExtINT on LINT0 and NMI on LINT1.
+BOOST_AUTO_TEST_CASE(mp_table_on_kvm_describes_the_in_kernel_irqchip) {
+  auto sum = [](const std::string& s) {
+    unsigned v = 0;
+    for (char ch : s) v += static_cast<unsigned char>(ch);
+    return v & 0xff;
+  };
+  for (DomainType type : {DomainType::pv, DomainType::pvh}) {
+    DomainConfig c = domain(type, 64ull << 20, type == DomainType::pvh ? TEST_PVHKERNEL : TEST_BZIMAGE);
+    c.vcpus = 2;
+    c.maxvcpus = 3;
+    Build b(c, {}, "auto", "kvm");
+    b.rethrow();
+    BOOST_TEST(b.note("mp_table") == 0xF0000u);
+    const std::string fp = b.mem(0xF0000, 16);
+    BOOST_TEST(fp.substr(0, 4) == "_MP_");
+    BOOST_TEST(at<std::uint32_t>(fp, 4) == 0xF0010u);  // the configuration table
+    BOOST_TEST(at<std::uint8_t>(fp, 8) == 1u);         // 16 bytes
+    BOOST_TEST(at<std::uint8_t>(fp, 9) == 4u);         // version 1.4
+    BOOST_TEST(sum(fp) == 0u);
+    BOOST_TEST(fp.substr(11, 5) == std::string(5, '\0'));  // a table follows; virtual wire mode
+
+    const std::uint16_t len = b.read<std::uint16_t>(0xF0014);
+    const std::string t = b.mem(0xF0010, len);
+    BOOST_TEST(t.substr(0, 4) == "PCMP");
+    BOOST_TEST(at<std::uint8_t>(t, 6) == 4u);
+    BOOST_TEST(sum(t) == 0u);
+    BOOST_TEST(at<std::uint32_t>(t, 36) == 0xFEE00000u);  // local APICs
+    const unsigned count = at<std::uint16_t>(t, 34);
+    BOOST_TEST(count == 3u + 1 + 1 + 15 + 2);
+    BOOST_TEST(len == 44u + 3 * 20 + 19 * 8);
+
+    std::size_t off = 44;
+    for (unsigned cpu = 0; cpu < 3; ++cpu, off += 20) {
+      BOOST_TEST(at<std::uint8_t>(t, off) == 0u);
+      BOOST_TEST(at<std::uint8_t>(t, off + 1) == cpu);  // APIC id
+      BOOST_TEST(at<std::uint8_t>(t, off + 2) == 0x14u);
+      BOOST_TEST(at<std::uint8_t>(t, off + 3) == (cpu == 0 ? 3u : cpu == 1 ? 1u : 0u));  // BSP|enabled, enabled, off
+    }
+    BOOST_TEST(at<std::uint8_t>(t, off) == 1u);
+    BOOST_TEST(t.substr(off + 2, 6) == "ISA   ");
+    off += 8;
+    BOOST_TEST(at<std::uint8_t>(t, off) == 2u);
+    const unsigned ioapic = at<std::uint8_t>(t, off + 1);
+    BOOST_TEST(ioapic == 3u);  // after the LAPICs
+    BOOST_TEST(at<std::uint8_t>(t, off + 3) == 1u);
+    BOOST_TEST(at<std::uint32_t>(t, off + 4) == 0xFEC00000u);
+    off += 8;
+    for (unsigned irq : {0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}) {
+      BOOST_TEST(at<std::uint8_t>(t, off) == 3u);
+      BOOST_TEST(at<std::uint8_t>(t, off + 1) == 0u);   // INT
+      BOOST_TEST(at<std::uint16_t>(t, off + 2) == 0u);  // ISA: edge, active high
+      BOOST_TEST(at<std::uint8_t>(t, off + 5) == irq);
+      BOOST_TEST(at<std::uint8_t>(t, off + 6) == ioapic);
+      BOOST_TEST(at<std::uint8_t>(t, off + 7) == (irq == 0 ? 2u : irq));
+      off += 8;
+    }
+    BOOST_TEST(at<std::uint8_t>(t, off) == 4u);
+    BOOST_TEST(at<std::uint8_t>(t, off + 1) == 3u);  // ExtINT
+    BOOST_TEST(at<std::uint8_t>(t, off + 7) == 0u);  // LINT0
+    BOOST_TEST(at<std::uint8_t>(t, off + 8) == 4u);
+    BOOST_TEST(at<std::uint8_t>(t, off + 9) == 1u);   // NMI
+    BOOST_TEST(at<std::uint8_t>(t, off + 15) == 1u);  // LINT1
+  }
+  // Not on other platforms: Xen's PVH guests have no IOAPIC or PIT.
+  for (const char* other : {"", "xen"}) {
+    Build b(domain(DomainType::pvh, 64ull << 20, TEST_PVHKERNEL), {}, "auto", other);
+    b.rethrow();
+    BOOST_TEST(b.note("mp_table") == 0u);
+    BOOST_TEST(b.mem(0xF0000, 16) == std::string(16, '\0'));
+  }
+  // More vCPUs than APIC ids below the IOAPIC's: a clear error before any memory is populated.
+  {
+    DomainConfig c = domain(DomainType::pvh, 64ull << 20, TEST_PVHKERNEL);
+    c.vcpus = 255;
+    Build b(c, {}, "auto", "kvm");
+    BOOST_TEST(b.message() == "build_pv: an MP table lists 1 to 254 vCPUs, not 255 of 255");
+    BOOST_TEST(b.calls->index_of("populate_physmap") == -1);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(pvh_note_found_through_sections_without_pt_note) {
   test::TempDir tmp;
   std::string elf = slurp(TEST_PVHKERNEL);
@@ -357,7 +444,7 @@ BOOST_AUTO_TEST_CASE(entry_choice_and_platform_checks) {
   }
   // Classic PV on xen is the xen platform's builder.
   {
-    Build b(domain(DomainType::pv, 16ull << 20, TEST_BZIMAGE), {}, "auto", true);
+    Build b(domain(DomainType::pv, 16ull << 20, TEST_BZIMAGE), {}, "auto", "xen");
     BOOST_TEST(b.message() ==
                "build_pv: domain 't' is type pv on xen: a classic PV kernel is built by the xen platform's PV "
                "builder, not build_pv (stages: {build: build_xen_pv}), or use type: pvh");
@@ -563,7 +650,7 @@ BOOST_AUTO_TEST_CASE(note_names_are_escaped_in_messages) {
 }
 
 BOOST_AUTO_TEST_CASE(a_cancelled_build_stops_before_populating) {
-  Build b(domain(DomainType::pv, 64ull << 20, TEST_BZIMAGE), {}, "auto", false, true);
+  Build b(domain(DomainType::pv, 64ull << 20, TEST_BZIMAGE), {}, "auto", "", true);
   BOOST_CHECK_THROW(b.rethrow(), CancelledError);
   BOOST_TEST(b.calls->index_of("populate_physmap") == -1);
   BOOST_TEST(b.ctx->notes.count("build_pv.entry") == 0u);

@@ -10,10 +10,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
+#include <asm/kvm_para.h>
+
 #include "hvmtool/error.hpp"
+#include "kvm_host.hpp"
 #include "kvm_test_util.hpp"
 
 using namespace hvmtool;
@@ -151,6 +155,32 @@ BOOST_AUTO_TEST_CASE(cpuid_hypervisor_leaf) {
   std::string sig = env.console.text(ConsoleChannel::debug);
   BOOST_TEST_MESSAGE("CPUID 0x40000000 signature: '" << sig.substr(0, 9) << "'");
   BOOST_TEST(sig == std::string("KVMKVMKVM\0\0\0\n", 13));
+}
+
+// What Linux checks before it believes it runs on KVM ("Booting
+// paravirtualized kernel on KVM", kvm-clock), read by a guest: the
+// hypervisor-present bit CPUID.1:ECX[31], KVM's highest leaf in 0x40000000,
+// and in 0x40000001 the paravirtual features KVM itself reports.
+BOOST_AUTO_TEST_CASE(cpuid_hypervisor_bit_and_kvm_features) {
+  Env env;
+  auto d = env.make_domain("cpuid-leaves");
+  start_multi32(*d, 12);
+  auto ev = env.run(*d);
+  BOOST_REQUIRE(ev);
+  const std::string line = env.console.text(ConsoleChannel::debug);
+  BOOST_TEST_MESSAGE(line);
+  unsigned ecx1 = 0, max_leaf = 0, features = 0;
+  BOOST_REQUIRE(
+      std::sscanf(line.c_str(), "cpuid 1.ecx=%8x 40000000.eax=%8x 40000001.eax=%8x", &ecx1, &max_leaf, &features) == 3);
+  BOOST_TEST((ecx1 >> 31) == 1u, "the guest read " << line);
+  BOOST_TEST(max_leaf == unsigned(KVM_CPUID_FEATURES));
+  std::optional<unsigned> offered;
+  const KvmHost host("/dev/kvm");
+  for (const kvm_cpuid_entry2& e : host.supported_cpuid())
+    if (e.function == KVM_CPUID_FEATURES) offered = e.eax;
+  BOOST_REQUIRE(offered.has_value());
+  BOOST_TEST(features == *offered);
+  BOOST_TEST(((features >> KVM_FEATURE_CLOCKSOURCE2) & 1) == 1u);  // kvmclock
 }
 
 BOOST_AUTO_TEST_CASE(vga_hole_is_not_ram) {
