@@ -58,7 +58,12 @@ bool is_plugin_name(std::string_view n) {
 void parse_params(const Section& s, PipelineConfig& cfg) {
   // Parameters for a plugin nothing uses are almost always a misspelt
   // plugin name, and would otherwise be ignored without a word.
-  std::vector<std::string> used = {cfg.platform.plugin, cfg.firmware.plugin};
+  std::vector<std::string> used = {cfg.firmware.plugin};
+  // With `platform: auto` any candidate may serve the file, so each may be configured.
+  if (cfg.platform.plugin == kAutoPlatform)
+    used.insert(used.end(), kAutoPlatformCandidates.begin(), kAutoPlatformCandidates.end());
+  else
+    used.push_back(cfg.platform.plugin);
   for (const PluginChoice& c : cfg.stages) used.push_back(c.plugin);
   std::set<std::string> used_set(used.begin(), used.end());
   std::vector<std::string> used_unique(used_set.begin(), used_set.end());
