@@ -6,6 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libboost-program-options-dev libboost-test-dev libboost-filesystem-dev
   libyaml-cpp-dev libxen-dev libext2fs-dev
+  libunicorn-dev                     # the emu platform's software CPU
   gcc-multilib                       # hvmloader and the test guests are 32-bit
   seabios ovmf                       # firmware images the firmware plugin offers
   e2fsprogs fdisk cpio xz-utils      # guest disk and initramfs builders

@@ -62,42 +62,56 @@ void build(Domain& d, const Inputs& in, Outputs& out, const std::shared_ptr<std:
   if (in.boot.kernel.empty()) throw Error("build_pv: no kernel (domain.kernel) to boot");
   const std::string kfile = in.boot.kernel.string();
 
-  // Everything read and checked before any memory is touched.
-  const std::vector<std::byte> kernel = common::read_image(in.boot.kernel, "kernel", kMaxKernelBytes);
-  std::vector<std::byte> ramdisk;
-  if (!in.boot.ramdisk.empty()) ramdisk = common::read_image(in.boot.ramdisk, "ramdisk", layout.low_end);
+  // Everything checked before any memory is touched, and sizes before
+  // contents: nothing that cannot fit the domain is read.
   const std::string& cmdline = in.boot.cmdline;
+  const bool linux64 = in.mode == EntryMode::linux64;
+  const std::uint64_t ram_above_1m = layout.low_end - kKernelAddr;
+  const common::SizeCap kernel_cap =
+      linux64 && ram_above_1m < kMaxKernelBytes
+          ? common::SizeCap{ram_above_1m, "the " + hex(ram_above_1m) + " bytes of RAM from 1 MiB"}
+          : common::SizeCap{kMaxKernelBytes, {}};
+  std::uint64_t ramdisk_size = 0;
+  if (!in.boot.ramdisk.empty())
+    ramdisk_size = common::image_size(in.boot.ramdisk, "ramdisk",
+                                      {ram_above_1m, "the " + hex(ram_above_1m) + " bytes of RAM from 1 MiB"});
+  const std::vector<std::byte> kernel = common::read_image(in.boot.kernel, "kernel", kernel_cap, check);
   check();
 
   BzImage bz;
   PvhImage pvh;
   std::uint64_t ramdisk_top = layout.low_end;
-  std::uint64_t cmdline_max = kCmdlineMax - 1;
   std::uint64_t ramdisk_floor = 0;  // besides the loaded kernel's end
-  if (in.mode == EntryMode::linux64) {
-    bz = parse_bzimage(kernel, kfile, layout.low_end);
+  if (linux64) {
+    bz = common::bzimage::parse(kernel, kfile,
+                                {common::bzimage::Entry::long64, layout.low_end, cmdline.size(), kCmdlineMax - 1});
     out.kernel_low = kKernelAddr;
     out.kernel_high = kKernelAddr + bz.footprint;
     ramdisk_floor = bz.runtime_end;
-    out.entry = bz.entry();
+    out.entry = bz.entry;
     ramdisk_top = std::min<std::uint64_t>(ramdisk_top, std::uint64_t(bz.initrd_addr_max) + 1);
-    if (bz.cmdline_size) cmdline_max = std::min<std::uint64_t>(cmdline_max, bz.cmdline_size);
   } else {
     pvh = parse_pvh(kernel, kfile, layout.low_end);
     out.kernel_low = pvh.elf.low();
     out.kernel_high = pvh.elf.high();
     out.entry = pvh.entry;
+    if (cmdline.size() > kCmdlineMax - 1)
+      throw Error("build_pv: the command line is " + std::to_string(cmdline.size()) + " bytes; at most " +
+                  std::to_string(kCmdlineMax - 1) + " fit");
   }
-  if (cmdline.size() > cmdline_max)
-    throw Error("build_pv: the command line is " + std::to_string(cmdline.size()) + " bytes; " + kfile +
-                " accepts at most " + std::to_string(cmdline_max));
   std::vector<std::byte> mp_table;
   if (in.mp_table) mp_table = make_mp_table(in.config.vcpus, in.config.effective_maxvcpus());
-  if (!ramdisk.empty()) {
+  std::vector<std::byte> ramdisk;
+  if (ramdisk_size) {
     out.ramdisk =
-        place_ramdisk(ramdisk.size(), std::max(out.kernel_high, ramdisk_floor), ramdisk_top, in.boot.ramdisk.string());
+        place_ramdisk(ramdisk_size, std::max(out.kernel_high, ramdisk_floor), ramdisk_top, in.boot.ramdisk.string());
+    const std::uint64_t room = (ramdisk_top & ~(kPage - 1)) - out.ramdisk;
+    ramdisk =
+        common::read_image(in.boot.ramdisk, "ramdisk",
+                           {room, "the " + hex(room) + " bytes of room it was given at " + hex(out.ramdisk)}, check);
     out.ramdisk_size = ramdisk.size();
   }
+  check();
 
   // Memory: all of it, 0xA0000-0xFFFFF included (only the E820 leaves it out).
   common::populate_ram_range(d, 0, layout.low_end >> 12, out.extents, check);
@@ -106,7 +120,7 @@ void build(Domain& d, const Inputs& in, Outputs& out, const std::shared_ptr<std:
   check();
 
   // Kernel.
-  if (in.mode == EntryMode::linux64) {
+  if (linux64) {
     GuestMapping m = d.map(kKernelAddr, bz.footprint);
     std::memcpy(m.data(), kernel.data() + bz.setup_size, bz.kernel_size);
     std::memset(m.data() + bz.kernel_size, 0, bz.footprint - bz.kernel_size);
@@ -132,7 +146,7 @@ void build(Domain& d, const Inputs& in, Outputs& out, const std::shared_ptr<std:
     out.mp_table = kMpTableAddr;
   }
 
-  if (in.mode == EntryMode::linux64) {
+  if (linux64) {
     write(d, kZeroPageAddr, make_zero_page(kernel, bz, layout.e820, out.cmdline, out.ramdisk, out.ramdisk_size));
     write(d, kPml4Addr, make_page_tables());
     const std::vector<std::byte> gdt = make_gdt();

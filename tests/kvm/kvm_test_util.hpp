@@ -1,7 +1,8 @@
 #pragma once
 
-// Helpers shared by the kvm tests: a skipping main, a capturing logger and
-// console, guest images, and counters of process resources.
+// Helpers shared by the kvm tests: a skipping main, an Env around a
+// KvmPlatform, and what only kvm has (its domain, its mappings). The rest is
+// support/guest_harness.hpp, shared with the other platforms' tests.
 
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 #include "hvmtool/log.hpp"
 #include "hvmtool/platform.hpp"
 #include "kvm_platform.hpp"
+#include "support/guest_harness.hpp"
 #include "support/test_env.hpp"
 
 namespace hvmtool::kvm::test {
@@ -38,33 +40,20 @@ bool kvm_present();
     return boost::unit_test::unit_test_main(&init_unit_test, argc, argv); \
   }
 
-// Records every message (debug included); echoes to stderr when
-// HVMTOOL_TEST_VERBOSE is set.
-class CaptureLogger : public Logger {
- public:
-  void log(LogLevel level, std::string_view message) override;
-  bool enabled(LogLevel) const override { return true; }
-  std::vector<std::string> lines() const;
-  std::size_t count_containing(std::string_view needle) const;
-
- private:
-  mutable std::mutex mu_;
-  std::vector<std::string> lines_;
-};
-
-// Collects console bytes per channel.
-class ConsoleCapture {
- public:
-  ConsoleSink sink();
-  std::string text(ConsoleChannel ch) const;
-
- private:
-  mutable std::mutex mu_;
-  std::map<ConsoleChannel, std::string> text_;
-};
-
-std::vector<std::byte> load_guest(const std::string& file);  // from the build's guests/ dir
-std::filesystem::path guest_path(const std::string& file);
+// The platform-independent helpers (support/guest_harness.hpp), under the
+// names the kvm tests use.
+using hvmtool::test::CaptureLogger;
+using hvmtool::test::ConsoleCapture;
+using hvmtool::test::count_fds;
+using hvmtool::test::count_mappings;
+using hvmtool::test::count_threads;
+using hvmtool::test::guest_path;
+using hvmtool::test::load_guest;
+using hvmtool::test::load_image;
+using hvmtool::test::mappings;
+using hvmtool::test::new_mappings;
+using hvmtool::test::sanitized;
+using hvmtool::test::start_multi32;
 
 // What a test needs to drive one platform: io_context, logger, a private
 // registry directory, the platform itself.
@@ -85,25 +74,10 @@ struct Env {
   std::optional<DomainEvent> run(Domain& d, std::chrono::milliseconds timeout = std::chrono::seconds(20));
 };
 
-void load_image(Domain& d, std::uint64_t gpa, const std::vector<std::byte>& image);
-// The multi32 guest at 0x100000, entered flat 32-bit with EAX = action.
-void start_multi32(Domain& d, std::uint32_t action, std::uint32_t ebx = 0, std::uint32_t ecx = 0);
-
 KvmDomain& impl(Domain& d);
 
-// Process resources, for leak checks.
-std::size_t count_fds();
-std::size_t count_threads();
-std::size_t count_mappings();
-std::size_t count_vcpu_threads();
 // Mappings a kvm domain makes: kvm_run (anon_inode:kvm-vcpu), guest RAM
 // (/dev/zero, anon_hugepage) and PROT_NONE windows of 4 GiB or more.
 std::size_t count_kvm_mappings();
-// Sanitizer runtimes map memory on demand: total mapping counts only mean
-// something without them.
-bool sanitized();  // threads named kvmN/vcpuM
-std::string mappings();
-// Lines of /proc/self/maps now that were not in `before`.
-std::string new_mappings(const std::string& before);
 
 }  // namespace hvmtool::kvm::test

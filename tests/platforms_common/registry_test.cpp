@@ -11,11 +11,13 @@
 #include <fstream>
 
 #include "hvmtool/error.hpp"
+#include "platforms_common/error_of.hpp"
 #include "hvmtool_platforms/registry.hpp"
 #include "support/test_env.hpp"
 
 using namespace hvmtool;
 using namespace hvmtool::platforms;
+using hvmtool::test::error_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -26,15 +28,6 @@ int dead_pid() {
   int st;
   waitpid(p, &st, 0);
   return p;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const PlatformError& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 void write_entry(const fs::path& dir, const RegistryEntry& e) {

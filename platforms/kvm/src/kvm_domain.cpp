@@ -4,7 +4,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
-#include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -56,23 +55,15 @@ kvm_segment to_kvm(const Segment& s) {
   return k;
 }
 
-// Process-wide table of live domains (see find_live_domain).
-std::mutex g_live_mu;
-std::map<std::pair<std::string, DomainId>, std::weak_ptr<KvmDomain>> g_live;
-
-constexpr unsigned kLogBurst = 20;  // unhandled-access messages per second and domain
+using Access = platforms::UnhandledAccessLog::Access;
 
 }  // namespace
-
-std::shared_ptr<KvmDomain> find_live_domain(const std::filesystem::path& registry_dir, DomainId id) {
-  std::lock_guard lk(g_live_mu);
-  auto it = g_live.find({registry_dir.string(), id});
-  return it == g_live.end() ? nullptr : it->second.lock();
-}
 
 KvmDomain::KvmDomain(std::shared_ptr<PlatformState> ps, const DomainCreateInfo& info)
     : ps_(std::move(ps)),
       name_(info.name),
+      events_(ps_->io),
+      unhandled_(ps_->log, "kvm: domain '" + info.name + "'"),
       max_vcpus_(info.max_vcpus ? info.max_vcpus : 1),
       initial_max_memory_(info.max_memory) {
   bus_ = std::make_unique<PortBus>(info.console, [this](bool level) { set_irq_line(port::kCom1Irq, level); });
@@ -86,8 +77,7 @@ std::shared_ptr<KvmDomain> KvmDomain::create(std::shared_ptr<PlatformState> ps, 
     d->destroy();
     throw;
   }
-  std::lock_guard lk(g_live_mu);
-  g_live[{d->ps_->registry->dir().string(), d->id_}] = d;
+  platforms::add_live_domain(d->ps_->registry->dir(), d->id_, d);
   return d;
 }
 
@@ -139,8 +129,12 @@ unsigned KvmDomain::live_threads() const {
   return n;
 }
 
-void KvmDomain::publish_state(std::string_view state) {
-  if (registered_) ps_->registry->update(id_, state, mem_ ? mem_->max_memory() : 0, max_vcpus_);
+void KvmDomain::publish_state() {
+  // Under publish_mu_, state() is read after any change a concurrent caller
+  // published: the last write is the current state (an unpause() racing a
+  // guest that powers off at once cannot leave "running" behind).
+  std::lock_guard lk(publish_mu_);
+  if (registered_) ps_->registry->update(id_, state(), mem_ ? mem_->max_memory() : 0, max_vcpus_);
 }
 
 void KvmDomain::set_irq_line(unsigned irq, bool level) {
@@ -153,16 +147,18 @@ void KvmDomain::set_irq_line(unsigned irq, bool level) {
 // --- configuration -------------------------------------------------------------
 
 void KvmDomain::set_max_vcpus(unsigned count) {
-  std::lock_guard lk(mu_);
-  if (destroyed_) throw PlatformError("kvm: domain '" + name_ + "' is destroyed");
-  if (count == 0 || count > static_cast<unsigned>(ps_->host->max_vcpus()))
-    throw PlatformError("kvm: max vcpus " + std::to_string(count) + " is outside 1.." +
-                        std::to_string(ps_->host->max_vcpus()));
-  if (!vcpus_.empty() && count != vcpus_.size())
-    throw PlatformError("kvm: max vcpus cannot change once vCPUs exist (" + std::to_string(vcpus_.size()) + ")");
-  max_vcpus_ = count;
-  bus_->cmos().set_cpu_count(count);
-  publish_state(started_ ? "running" : "paused");
+  {
+    std::lock_guard lk(mu_);
+    if (destroyed_) throw PlatformError("kvm: domain '" + name_ + "' is destroyed");
+    if (count == 0 || count > static_cast<unsigned>(ps_->host->max_vcpus()))
+      throw PlatformError("kvm: max vcpus " + std::to_string(count) + " is outside 1.." +
+                          std::to_string(ps_->host->max_vcpus()));
+    if (!vcpus_.empty() && count != vcpus_.size())
+      throw PlatformError("kvm: max vcpus cannot change once vCPUs exist (" + std::to_string(vcpus_.size()) + ")");
+    max_vcpus_ = count;
+    bus_->cmos().set_cpu_count(count);
+  }
+  publish_state();
 }
 
 void KvmDomain::set_max_memory(std::uint64_t bytes) {
@@ -171,7 +167,7 @@ void KvmDomain::set_max_memory(std::uint64_t bytes) {
     if (destroyed_) throw PlatformError("kvm: domain '" + name_ + "' is destroyed");
   }
   mem_->set_max_memory(bytes);
-  publish_state(state());
+  publish_state();
 }
 
 std::size_t KvmDomain::populate_physmap(std::uint64_t first_gpfn, std::size_t nr_extents, unsigned order) {
@@ -197,14 +193,7 @@ std::uint64_t KvmDomain::hvm_param(std::uint32_t index) const {
   return it == hvm_params_.end() ? 0 : it->second;  // unset params read 0, as on Xen
 }
 
-void KvmDomain::set_event_handler(DomainEventHandler handler) {
-  std::lock_guard lk(mu_);
-  handler_ = std::move(handler);
-  if (handler_ && undelivered_) {
-    boost::asio::post(ps_->io, [h = handler_, ev = *undelivered_] { h(ev); });
-    undelivered_.reset();
-  }
-}
+void KvmDomain::set_event_handler(DomainEventHandler handler) { events_.set_handler(std::move(handler)); }
 
 // --- vCPUs -----------------------------------------------------------------------
 
@@ -352,7 +341,7 @@ void KvmDomain::unpause() {
     paused_ = false;
     run_cv_.notify_all();
   }
-  publish_state("running");
+  publish_state();
 }
 
 void KvmDomain::pause() {
@@ -363,7 +352,7 @@ void KvmDomain::pause() {
     for (auto& v : vcpus_) kick_locked(*v);
     parked_cv_.wait(lk, [this] { return all_parked_locked(); });
   }
-  publish_state(state());
+  publish_state();
 }
 
 void KvmDomain::vcpu_main(Vcpu& v) {
@@ -476,7 +465,7 @@ void KvmDomain::handle_io(Vcpu& v) {
       std::uint32_t value = 0;
       std::memcpy(&value, data + i * size, size);
       std::optional<ShutdownRequest> sd;
-      if (!bus_->out(p, size, value, sd)) unhandled("port write", p, size, value);
+      if (!bus_->out(p, size, value, sd)) unhandled_.report(Access::port_write, p, size, value);
       if (sd) {
         request_shutdown(std::move(*sd));
         return;
@@ -487,7 +476,7 @@ void KvmDomain::handle_io(Vcpu& v) {
       std::uint32_t value = 0xFFFFFFFFu;
       if (!bus_->in(p, size, value)) {
         value = 0xFFFFFFFFu;
-        unhandled("port read", p, size, 0);
+        unhandled_.report(Access::port_read, p, size);
       }
       std::memcpy(data + i * size, &value, size);
     }
@@ -500,10 +489,10 @@ void KvmDomain::handle_mmio(Vcpu& v) {
   if (run->mmio.is_write) {
     std::uint64_t value = 0;
     std::memcpy(&value, run->mmio.data, len > 8 ? 8 : len);
-    unhandled("MMIO write", run->mmio.phys_addr, len, value);
+    unhandled_.report(Access::mmio_write, run->mmio.phys_addr, len, value);
   } else {
     std::memset(run->mmio.data, 0xFF, sizeof run->mmio.data);  // nothing there: all-ones
-    unhandled("MMIO read", run->mmio.phys_addr, len, 0);
+    unhandled_.report(Access::mmio_read, run->mmio.phys_addr, len);
   }
 }
 
@@ -519,65 +508,43 @@ std::string KvmDomain::where(const Vcpu& v) {
   return buf;
 }
 
-void KvmDomain::unhandled(const char* what, std::uint64_t where, unsigned size, std::uint64_t value) {
-  unhandled_.fetch_add(1, std::memory_order_relaxed);
-  Logger& log = ps_->log;
-  if (!log.enabled(LogLevel::debug)) return;
-  std::string msg;
-  {
-    std::lock_guard lk(log_mu_);
-    auto now = std::chrono::steady_clock::now();
-    if (now - log_window_ >= std::chrono::seconds(1)) {
-      if (log_suppressed_ > 0)
-        log.debug("kvm: domain '" + name_ + "': " + std::to_string(log_suppressed_) +
-                  " more unhandled guest accesses not logged");
-      log_window_ = now;
-      log_in_window_ = 0;
-      log_suppressed_ = 0;
-    }
-    if (log_in_window_ >= kLogBurst) {
-      ++log_suppressed_;
-      return;
-    }
-    ++log_in_window_;
-  }
-  char buf[160];
-  if (std::strcmp(what, "port read") == 0 || std::strcmp(what, "MMIO read") == 0)
-    std::snprintf(buf, sizeof buf, "%s %s size %u ignored (reads all-ones)", what, hex(where).c_str(), size);
-  else
-    std::snprintf(buf, sizeof buf, "%s %s size %u value %s ignored", what, hex(where).c_str(), size,
-                  hex(value).c_str());
-  log.debug("kvm: domain '" + name_ + "': unhandled " + buf);
-}
-
 void KvmDomain::request_shutdown(ShutdownRequest r) {
+  {
+    std::lock_guard lk(mu_);
+    if (stop_) return;  // being destroyed: it reports nothing more
+  }
+  static constexpr const char* kNames[] = {"poweroff", "reboot", "crash"};
+  const std::string what = std::string(kNames[static_cast<int>(r.reason)]) + " (" + r.detail + ")";
   DomainEvent ev;
   ev.kind = DomainEvent::Kind::shutdown;
   ev.reason = r.reason;
   ev.detail = std::move(r.detail);
-  DomainEventHandler h;
-  {
-    std::lock_guard lk(mu_);
-    if (shutdown_ || stop_) return;  // the first reason wins, as on Xen
-    shutdown_ = true;
-    for (auto& v : vcpus_) kick_locked(*v);
-    h = handler_;
-    if (!h) undelivered_ = ev;
-  }
-  static constexpr const char* kNames[] = {"poweroff", "reboot", "crash"};
-  ps_->log.info("kvm: domain '" + name_ + "' (id " + std::to_string(id_) + "): " + kNames[static_cast<int>(ev.reason)] +
-                " (" + ev.detail + ")");
-  if (h) boost::asio::post(ps_->io, [h = std::move(h), ev = std::move(ev)] { h(ev); });
-  publish_state("shutdown");  // after the post: file I/O must not delay the event
+  // The first reason wins, as on Xen. The vCPUs stop and the registry says
+  // "shutdown" before the event can reach the handler: a handler that lists
+  // domains sees the new state.
+  const bool first = events_.fire(std::move(ev), [this] {
+    {
+      std::lock_guard lk(mu_);
+      shutdown_ = true;
+      for (auto& v : vcpus_) kick_locked(*v);
+    }
+    publish_state();
+  });
+  if (first) ps_->log.info("kvm: domain '" + name_ + "' (id " + std::to_string(id_) + "): " + what);
 }
 
 // --- teardown --------------------------------------------------------------------
 
 void KvmDomain::destroy() noexcept {
+  // A destroyed domain reports nothing it had not reported (as on Xen).
+  if (teardown()) events_.close();
+}
+
+bool KvmDomain::teardown() noexcept {
   std::vector<std::thread> threads;
   {
     std::lock_guard lk(mu_);
-    if (destroyed_) return;
+    if (destroyed_) return false;
     destroyed_ = true;
     stop_ = true;
     for (auto& v : vcpus_) {
@@ -600,29 +567,28 @@ void KvmDomain::destroy() noexcept {
   if (mem_) mem_->release();
   if (registered_) {
     ps_->store->remove_local_domain(id_);
-    ps_->registry->remove(id_);
-    registered_ = false;
-    std::lock_guard lk(g_live_mu);
-    auto it = g_live.find({ps_->registry->dir().string(), id_});
-    if (it != g_live.end() && (it->second.expired() || it->second.lock().get() == this)) g_live.erase(it);
+    {
+      std::lock_guard lk(publish_mu_);  // a state written now would bring the entry back
+      ps_->registry->remove(id_);
+      registered_ = false;
+    }
+    platforms::forget_live_domain(ps_->registry->dir(), id_, this);
   }
+  return true;
 }
 
 void KvmDomain::destroy_on_request(std::string_view why) noexcept {
-  DomainEventHandler h;
   {
     std::lock_guard lk(mu_);
     if (destroyed_) return;
-    if (!shutdown_) h = handler_;
   }
-  destroy();
+  DomainEvent ev;
+  ev.reason = ShutdownReason::poweroff;
+  ev.detail = "destroyed (" + std::string(why) + ")";
+  // The owner is told once the domain is gone (unless it was told of a
+  // shutdown before); the latch stays open for that event.
+  if (!events_.fire(std::move(ev), [this] { teardown(); })) teardown();
   ps_->log.info("kvm: domain '" + name_ + "' (id " + std::to_string(id_) + ") destroyed: " + std::string(why));
-  if (h) {
-    DomainEvent ev;
-    ev.reason = ShutdownReason::poweroff;
-    ev.detail = "destroyed (" + std::string(why) + ")";
-    boost::asio::post(ps_->io, [h = std::move(h), ev = std::move(ev)] { h(ev); });
-  }
 }
 
 }  // namespace hvmtool::kvm

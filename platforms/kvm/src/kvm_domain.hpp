@@ -20,8 +20,11 @@
 #include "hvmtool/log.hpp"
 #include "hvmtool/platform.hpp"
 #include "hvmtool_platforms/embedded_store.hpp"
+#include "hvmtool_platforms/event_latch.hpp"
+#include "hvmtool_platforms/live_domains.hpp"
 #include "hvmtool_platforms/port_bus.hpp"
 #include "hvmtool_platforms/registry.hpp"
+#include "hvmtool_platforms/unhandled_access_log.hpp"
 #include "kvm_guest_memory.hpp"
 #include "kvm_host.hpp"
 
@@ -53,11 +56,11 @@ struct PlatformState {
   std::shared_ptr<EmbeddedStore> store;
 };
 
-class KvmDomain : public std::enable_shared_from_this<KvmDomain> {
+class KvmDomain : public platforms::LiveDomain, public std::enable_shared_from_this<KvmDomain> {
  public:
   // Creates the VM (irqchip, PIT, TSS and identity map, registry entry).
   static std::shared_ptr<KvmDomain> create(std::shared_ptr<PlatformState> ps, const DomainCreateInfo& info);
-  ~KvmDomain();
+  ~KvmDomain() override;
 
   DomainId id() const { return id_; }
   const std::string& name() const { return name_; }
@@ -77,10 +80,10 @@ class KvmDomain : public std::enable_shared_from_this<KvmDomain> {
 
   // `hvmtool destroy` of a domain held by this very process: destroyed, and
   // the owner is told through its event handler.
-  void destroy_on_request(std::string_view why) noexcept;
+  void destroy_on_request(std::string_view why) noexcept override;
 
   // Diagnostics (tests, logs).
-  std::uint64_t unhandled_accesses() const { return unhandled_.load(); }
+  std::uint64_t unhandled_accesses() const { return unhandled_.count(); }
   std::uint64_t exits() const { return exits_.load(); }
   // Registers pending RAM first when no vCPU runs.
   std::size_t memslots();
@@ -110,19 +113,23 @@ class KvmDomain : public std::enable_shared_from_this<KvmDomain> {
   void handle_io(Vcpu& v);
   void handle_mmio(Vcpu& v);
   void request_shutdown(ShutdownRequest r);
+  // Stops and frees everything; false if that was done before.
+  bool teardown() noexcept;
   void kick_locked(Vcpu& v);
   bool all_parked_locked() const;
-  void unhandled(const char* what, std::uint64_t where, unsigned size, std::uint64_t value);
   // ", at CS:RIP ..." for a crash message: where the vCPU stopped and in
   // which mode, which is all a firmware author has to go on.
   static std::string where(const Vcpu& v);
-  void publish_state(std::string_view state);
+  // Writes state() to the registry entry. Never called under mu_.
+  void publish_state();
   void set_irq_line(unsigned irq, bool level);
 
   std::shared_ptr<PlatformState> ps_;
   DomainId id_ = 0;
   bool registered_ = false;
   std::string name_;
+  platforms::EventLatch events_;
+  platforms::UnhandledAccessLog unhandled_;
   unsigned max_vcpus_;
   std::uint64_t initial_max_memory_;
   UniqueFd vm_;
@@ -134,18 +141,12 @@ class KvmDomain : public std::enable_shared_from_this<KvmDomain> {
   std::condition_variable parked_cv_;         // pause() waits here for them
   std::vector<std::shared_ptr<Vcpu>> vcpus_;  // shared with their threads
   bool started_ = false, paused_ = true, shutdown_ = false, stop_ = false, destroyed_ = false;
-  DomainEventHandler handler_;
-  std::optional<DomainEvent> undelivered_;  // a shutdown that happened before a handler was set
+  std::mutex publish_mu_;  // registry writes in the order of the states they write
 
   mutable std::mutex params_mu_;
   std::map<std::uint32_t, std::uint64_t> hvm_params_;
 
-  std::atomic<std::uint64_t> unhandled_{0};
   std::atomic<std::uint64_t> exits_{0};
-  std::mutex log_mu_;
-  std::chrono::steady_clock::time_point log_window_{};
-  unsigned log_in_window_ = 0;
-  std::uint64_t log_suppressed_ = 0;
 };
 
 // The Domain handed to the framework: owns a KvmDomain and destroys it when
@@ -177,9 +178,5 @@ class KvmDomainHandle : public Domain {
  private:
   std::shared_ptr<KvmDomain> d_;
 };
-
-// The domains alive in this process, by registry directory and id, so that
-// destroy_domain() of one of our own domains needs no signal.
-std::shared_ptr<KvmDomain> find_live_domain(const std::filesystem::path& registry_dir, DomainId id);
 
 }  // namespace hvmtool::kvm

@@ -1,11 +1,5 @@
 #include "kvm_platform.hpp"
 
-#include <signal.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <thread>
-
 #include "hvmtool/error.hpp"
 
 namespace hvmtool::kvm {
@@ -44,43 +38,7 @@ std::unique_ptr<Domain> KvmPlatform::create_domain(const DomainCreateInfo& info)
 std::vector<DomainSummary> KvmPlatform::list_domains() { return state_->registry->summaries(); }
 
 void KvmPlatform::destroy_domain(std::string_view name_or_id) {
-  Registry& reg = *state_->registry;
-  auto e = reg.find(name_or_id);
-  if (!e)
-    throw PlatformError("kvm: no domain named or numbered '" + std::string(name_or_id) + "' in " + reg.dir().string());
-  const std::string what = "domain '" + e->name + "' (id " + std::to_string(e->id) + ")";
-
-  if (e->pid == ::getpid()) {
-    if (auto d = find_live_domain(reg.dir(), e->id)) {
-      d->destroy_on_request("hvmtool destroy");
-    } else {
-      reg.remove(e->id);  // an entry of ours without a domain behind it
-    }
-    return;
-  }
-
-  // Another process holds the domain: ask it to end its runs (it rolls them
-  // back, which destroys the domain and removes the entry), then wait.
-  if (::kill(e->pid, SIGTERM) < 0) {
-    if (errno == ESRCH) {
-      reg.reclaim_if_stale(e->id);
-      return;
-    }
-    throw PlatformError("kvm: cannot signal pid " + std::to_string(e->pid) + " holding " + what + ": " +
-                        std::strerror(errno));
-  }
-  const auto deadline = std::chrono::steady_clock::now() + options_.destroy_timeout;
-  for (;;) {
-    auto now_entry = reg.read(e->id);
-    if (!now_entry || now_entry->pid != e->pid) {
-      reg.reclaim_if_stale(e->id);
-      return;
-    }
-    if (std::chrono::steady_clock::now() >= deadline)
-      throw PlatformError("kvm: pid " + std::to_string(e->pid) + " was sent SIGTERM but still holds " + what +
-                          " after " + std::to_string(options_.destroy_timeout.count()) + " ms");
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  platforms::destroy_registered_domain(*state_->registry, name_or_id, options_.destroy_timeout);
 }
 
 }  // namespace hvmtool::kvm

@@ -42,7 +42,7 @@ XenDomain::XenDomain(std::shared_ptr<XenShared> shared, DomainId id, const Domai
       uuid_(uuid_text(info.uuid)),
       max_memory_(info.max_memory),
       max_vcpus_(info.max_vcpus),
-      events_(std::make_shared<EventState>(shared_->io, id)) {
+      events_(std::make_shared<platforms::EventLatch>(shared_->io)) {
   std::lock_guard lock(shared_->mu);
   shared_->live[id_] = events_;
 }
@@ -251,7 +251,7 @@ void XenDomain::unpause() {
 
 void XenDomain::destroy() noexcept {
   if (destroyed_.exchange(true)) return;
-  events_->mark_destroyed();
+  events_->close();
   shared_->forget(id_);
   try {
     errno = 0;

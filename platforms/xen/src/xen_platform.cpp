@@ -4,7 +4,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include <boost/asio/post.hpp>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -46,55 +45,6 @@ xen_domctl_createdomain create_config(const DomainCreateInfo& info) {
   }
   c.arch.misc_flags = 0;
   return c;
-}
-
-// ---- EventState
-
-void EventState::deliver(DomainEvent e) {
-  std::lock_guard lock(mu_);
-  if (ended_ || destroyed_) return;
-  ended_ = true;
-  if (handler_)
-    post_locked(std::move(e));
-  else
-    pending_ = std::move(e);
-}
-
-void EventState::post_locked(DomainEvent e) {
-  // The handler is looked up when the posted call runs: one cleared in
-  // between keeps the event for the next handler.
-  boost::asio::post(io_, [w = weak_from_this(), e = std::move(e)] {
-    auto self = w.lock();
-    if (!self) return;
-    DomainEventHandler h;
-    {
-      std::lock_guard lock(self->mu_);
-      if (self->destroyed_) return;
-      if (!self->handler_) {
-        self->pending_ = e;
-        return;
-      }
-      h = self->handler_;
-    }
-    h(e);
-  });
-}
-
-void EventState::set_handler(DomainEventHandler h) {
-  std::lock_guard lock(mu_);
-  handler_ = std::move(h);
-  if (handler_ && pending_) {
-    DomainEvent e = std::move(*pending_);
-    pending_.reset();
-    post_locked(std::move(e));
-  }
-}
-
-void EventState::mark_destroyed() {
-  std::lock_guard lock(mu_);
-  destroyed_ = true;
-  pending_.reset();
-  handler_ = nullptr;
 }
 
 // ---- XenShared
@@ -237,21 +187,21 @@ std::optional<DomInfo> XenShared::info(DomainId id) {
 }
 
 void XenShared::poll_domains() {
-  std::vector<std::shared_ptr<EventState>> mine;
+  std::vector<std::pair<DomainId, std::shared_ptr<platforms::EventLatch>>> mine;
   {
     std::lock_guard lock(mu);
     for (auto it = live.begin(); it != live.end();) {
       if (auto s = it->second.lock()) {
-        mine.push_back(std::move(s));
+        mine.emplace_back(it->first, std::move(s));
         ++it;
       } else {
         it = live.erase(it);
       }
     }
   }
-  for (auto& s : mine) {
+  for (auto& [id, events] : mine) {
     try {
-      if (auto e = event_for(info(s->id()))) s->deliver(std::move(*e));
+      if (auto e = event_for(info(id))) events->fire(std::move(*e));
     } catch (const std::exception& ex) {
       log.warn(ex.what());
     }

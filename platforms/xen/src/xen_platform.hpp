@@ -15,6 +15,7 @@
 
 #include "console_ring.hpp"
 #include "hvmtool/platform.hpp"
+#include "hvmtool_platforms/event_latch.hpp"
 #include "xen_api.hpp"
 #include "xen_store.hpp"
 
@@ -35,25 +36,6 @@ std::uint64_t required_paging_pool_kib(std::uint64_t max_memory_bytes, unsigned 
 // xen_domctl_createdomain as libxl__domain_make fills it for `info`.
 xen_domctl_createdomain create_config(const DomainCreateInfo& info);
 
-// A domain's shutdown delivery: kept until a handler is set, posted to the io_context.
-class EventState : public std::enable_shared_from_this<EventState> {
- public:
-  EventState(boost::asio::io_context& io, DomainId id) : io_(io), id_(id) {}
-  void deliver(DomainEvent e);
-  void set_handler(DomainEventHandler h);
-  void mark_destroyed();
-  DomainId id() const { return id_; }
-
- private:
-  void post_locked(DomainEvent e);
-  boost::asio::io_context& io_;
-  DomainId id_;
-  std::mutex mu_;
-  DomainEventHandler handler_;
-  std::optional<DomainEvent> pending_;
-  bool ended_ = false, destroyed_ = false;
-};
-
 // What the platform and its domains share (domains may outlive the platform object).
 struct XenShared : std::enable_shared_from_this<XenShared> {
   XenShared(boost::asio::io_context& io_, Logger& log_, std::shared_ptr<XenApi> api_);
@@ -66,7 +48,7 @@ struct XenShared : std::enable_shared_from_this<XenShared> {
 
   std::mutex mu;
   bool opened = false;
-  std::map<DomainId, std::weak_ptr<EventState>> live;
+  std::map<DomainId, std::weak_ptr<platforms::EventLatch>> live;  // our domains' shutdown events
   struct Record {
     DomainType type = DomainType::hvm;
     std::uint32_t store_port = 0, console_port = 0;
@@ -173,7 +155,7 @@ class XenDomain final : public Domain {
   unsigned max_vcpus_;
   std::uint32_t store_port_ = 0, console_port_ = 0;
   std::uint32_t store_domid_ = 0, console_domid_ = 0;
-  std::shared_ptr<EventState> events_;
+  std::shared_ptr<platforms::EventLatch> events_;  // shared with XenShared::live
   std::atomic<bool> destroyed_{false};
   mutable std::mutex mu_;
   PopulateStats stats_;

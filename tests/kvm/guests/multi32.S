@@ -21,9 +21,17 @@
  *      back; "memcheck ok\n" or "memcheck FAIL\n" on 0xE9, power off
  *  12  "cpuid 1.ecx=X 40000000.eax=X 40000001.eax=X\n" on 0xE9 (8 hex digits
  *      each: the hypervisor bit, KVM's highest leaf, its features), power off
+ *  13  long mode: identity-map the first GiB (page tables at 0x1000-0x3FFF),
+ *      set CR4.PAE, EFER.LME, CR0.PG, far-jump to 64-bit code that prints
+ *      "64\n" on 0xE9 and powers off
+ *  14  interrupts: own GDT and IDT, PIC at vectors 0x20/0x28 with only IRQ 0
+ *      unmasked, PIT channel 0 at 1000 Hz; INT 0x40 once, then STI and HLT
+ *      until 20 timer ticks: "pit: 20 ticks, int 0x40 ok\n", power off
  *
  * Power off = 16-bit write of SLP_EN (bit 13) to ACPI PM1a_CNT, port 0x604.
  */
+#include "pic_pit.inc"
+
     .code32
     .text
     .globl _start
@@ -38,7 +46,7 @@ _start:
 table:
     .long act_hello, act_reboot, act_pvpanic, act_triple, act_garbage, act_uart
     .long act_vga, act_spin, act_cpuid, act_outsb, act_seabios, act_memcheck
-    .long act_cpuid_leaves
+    .long act_cpuid_leaves, act_longmode, act_ticks
     .set ntable, (. - table) / 4
 
 /* --- helpers ------------------------------------------------------------- */
@@ -352,6 +360,96 @@ act_memcheck:
     call    puts
     jmp     poweroff
 
+act_longmode:
+    movl    $0x1000, %edi               /* PML4, PDPT, PD: zeroed */
+    xorl    %eax, %eax
+    movl    $(3 * 1024), %ecx
+    cld
+    rep stosl
+    movl    $0x2003, 0x1000             /* PML4[0] -> PDPT */
+    movl    $0x3003, 0x2000             /* PDPT[0] -> PD */
+    movl    $0x3000, %edi
+    movl    $0x83, %eax                 /* 2 MiB, present, writable */
+    movl    $512, %ecx
+1:  movl    %eax, (%edi)
+    addl    $0x200000, %eax
+    addl    $8, %edi
+    loop    1b
+    lgdt    lm_gdt_desc
+    movl    %cr4, %eax
+    orl     $0x20, %eax                 /* PAE */
+    movl    %eax, %cr4
+    movl    $0x1000, %eax
+    movl    %eax, %cr3
+    movl    $0xC0000080, %ecx           /* EFER.LME */
+    rdmsr
+    orl     $0x100, %eax
+    wrmsr
+    movl    %cr0, %eax
+    orl     $0x80000000, %eax           /* PG: long mode is active */
+    movl    %eax, %cr0
+    ljmp    $0x08, $lm_code64
+lm_code64:
+    /* 64-bit code, as bytes (this file is assembled for i386):
+       mov dx,0xe9; mov al,'6'; out dx,al; mov al,'4'; out dx,al;
+       mov al,'\n'; out dx,al; mov dx,0x604; mov ax,0x2000; out dx,ax;
+       1: hlt; jmp 1b */
+    .byte 0x66, 0xBA, 0xE9, 0x00, 0xB0, '6', 0xEE, 0xB0, '4', 0xEE, 0xB0, 0x0A, 0xEE
+    .byte 0x66, 0xBA, 0x04, 0x06, 0x66, 0xB8, 0x00, 0x20, 0x66, 0xEF, 0xF4, 0xEB, 0xFD
+
+act_ticks:
+    lgdt    int_gdt_desc                /* a GDT of our own: the entry GDTR is not one */
+    ljmp    $0x08, $1f
+1:  movl    $0x10, %eax
+    movl    %eax, %ds
+    movl    %eax, %es
+    movl    %eax, %ss
+    movl    $idt, %edi                  /* IDT: gates 0x20 (IRQ 0) and 0x40 */
+    movl    $irq0_handler, %eax
+    movl    $0x20, %ebx
+    call    set_gate
+    movl    $int40_handler, %eax
+    movl    $0x40, %ebx
+    call    set_gate
+    lidt    idt_desc
+    PIC_PIT_1KHZ(0x20, 0x28)
+    int     $0x40
+    sti
+1:  hlt
+    cmpl    $20, ticks
+    jb      1b
+    cli
+    movw    $0xE9, %dx
+    movl    $s_ticks, %esi
+    call    puts
+    movl    $s_int_ok, %esi
+    cmpl    $1, int40_count
+    je      2f
+    movl    $s_int_bad, %esi
+2:  call    puts
+    jmp     poweroff
+
+/* set_gate: EDI = IDT, EBX = vector, EAX = handler; 32-bit interrupt gate, CS 0x08 */
+set_gate:
+    movw    %ax, (%edi,%ebx,8)
+    movw    $0x08, 2(%edi,%ebx,8)
+    movw    $0x8E00, 4(%edi,%ebx,8)
+    shrl    $16, %eax
+    movw    %ax, 6(%edi,%ebx,8)
+    ret
+
+irq0_handler:
+    incl    ticks
+    pushl   %eax
+    movb    $0x20, %al                  /* non-specific EOI */
+    outb    %al, $0x20
+    popl    %eax
+    iret
+
+int40_handler:
+    incl    int40_count
+    iret
+
 /* --- data ---------------------------------------------------------------------- */
 
 hexdigits:      .ascii "0123456789abcdef"
@@ -373,10 +471,26 @@ s_mem_bad:      .asciz "memcheck FAIL\n"
 s_leaf1:        .asciz "cpuid 1.ecx="
 s_leaf40000000: .asciz " 40000000.eax="
 s_leaf40000001: .asciz " 40000001.eax="
+s_ticks:        .asciz "pit: 20 ticks, "
+s_int_ok:       .asciz "int 0x40 ok\n"
+s_int_bad:      .asciz "int 0x40 FAIL\n"
     .balign 4
 null_idt:       .word 0
                 .long 0
 sig:            .space 12
+ticks:          .long 0
+int40_count:    .long 0
+    .balign 8
+lm_gdt:         .quad 0, 0x00AF9A000000FFFF, 0x00CF92000000FFFF
+lm_gdt_desc:    .word 23
+                .long lm_gdt
+int_gdt:        .quad 0, 0x00CF9A000000FFFF, 0x00CF92000000FFFF
+int_gdt_desc:   .word 23
+                .long int_gdt
+idt_desc:       .word 0x41 * 8 - 1
+                .long idt
+    .balign 8
+idt:            .space 0x41 * 8
     .balign 16
 stack:          .space 1024
 stack_top:
