@@ -96,6 +96,14 @@ BOOST_AUTO_TEST_CASE(boot_sector_through_hvmloader) {
   BOOST_TEST(has(b.out, "bootsector: hello from 0x7c00, dl=0x80"));
 }
 
+BOOST_AUTO_TEST_CASE(ovmf_is_refused_with_the_reason) {
+  // Out of scope on emu (long mode from 32-bit code): a crash that says why.
+  const Boot b = boot("hvm-ovmf");
+  BOOST_TEST(b.exit_code == 3);
+  BOOST_TEST(has(b.out, "Invoking OVMF"));
+  BOOST_TEST(has(b.out, "domain hvm-ovmf: crash (guest crash (long mode needs a 64-bit entry on emu ("));
+}
+
 BOOST_AUTO_TEST_CASE(seabios_reaches_its_boot_attempt) {
   // SeaBIOS then waits 60 s to retry: the run is ended (SIGTERM, which
   // hvmtool answers by destroying the domain) once the line is there.
