@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <regex>
 #include <string>
 
 #include "support/test_env.hpp"
@@ -27,12 +28,13 @@ std::string replace_all(std::string text, const std::string& from, const std::st
   return text;
 }
 
-// config/NAME.yaml as shipped, on emu, with its ../build/ paths pointing into
-// this build tree, written to `dir`.
+// config/NAME.yaml as shipped (whatever platform it names, if any), on
+// emu, with its ../build/ paths pointing into this build tree, written to `dir`.
 fs::path emu_config(const test::TempDir& dir, const std::string& name) {
   std::string yaml = test::slurp(test::source_dir() / "config" / (name + ".yaml"));
-  yaml = test::replace(yaml, "\nplatform: kvm\n", "\nplatform: emu\n");
-  yaml = replace_all(yaml, "../build/", test::build_dir().string() + "/");
+  BOOST_REQUIRE(!yaml.empty());
+  yaml = std::regex_replace(yaml, std::regex("(^|\n)platform:[^\n]*"), "$1");
+  yaml = "platform: emu\n" + replace_all(yaml, "../build/", test::build_dir().string() + "/");
   return dir.write(name + ".yaml", yaml);
 }
 
