@@ -24,7 +24,7 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Extra host packages of the real-Xen test tier (QEMU and friends), if present.
-tier_deps="$(dirname "$0")/../tests/xen/tier/install-deps.sh"
+# Extra host packages of the QEMU test tiers (QEMU and friends), if present.
+tier_deps="$(dirname "$0")/../tests/tier/install-deps.sh"
 [[ -f $tier_deps ]] && bash "$tier_deps"
 exit 0

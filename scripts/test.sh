@@ -11,5 +11,5 @@ build_dir=$(bash scripts/build.sh "$@" | tail -n 1)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ctest_args=(--test-dir "$build_dir" --output-on-failure -j 2)
-[[ ${1:-} == --sanitize ]] && ctest_args+=(-LE xen-tier)
+[[ ${1:-} == --sanitize ]] && ctest_args+=(-LE "xen-tier|kvm-tier")
 ctest "${ctest_args[@]}"

@@ -1,6 +1,7 @@
 #include "boot_extract.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include "boot_menu.hpp"
 #include "disk_image.hpp"
 #include "ext_filesystem.hpp"
+#include "hvmtool_common/guest_text.hpp"
 #include "partition_table.hpp"
 
 namespace hvmtool::grub {
@@ -22,7 +24,10 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string str(std::uint64_t v) { return std::to_string(v); }
-std::string squote(std::string_view s) { return "'" + std::string(s) + "'"; }
+using common::guest_quote;
+using common::guest_text;
+
+constexpr std::string_view kScratchPrefix = "hvmtool-grub-";
 
 void check_cancelled(const std::function<bool()>& cancelled) {
   if (cancelled()) throw CancelledError("grub bootloader cancelled");
@@ -36,7 +41,7 @@ const DiskConfig& choose_disk(const std::vector<DiskConfig>& disks, const Settin
     if (d.vdev == settings.disk) return d;
     names += (names.empty() ? "" : ", ") + d.vdev;
   }
-  throw Error("params.grub.disk: no disk with vdev " + squote(settings.disk) + " (disks: " + names + ")");
+  throw Error("params.grub.disk: no disk with vdev " + guest_quote(settings.disk) + " (disks: " + names + ")");
 }
 
 BootMenu parse(const std::string& config_path, std::string_view text, const std::map<std::string, std::string>& env) {
@@ -60,6 +65,18 @@ ExtFilesystem::File boot_file(ExtFilesystem& efs, std::string_view what, const s
     if (!alt.empty() && efs.kind(what, alt) != ExtFilesystem::Kind::missing) return efs.regular_file(what, alt);
   }
   return efs.regular_file(what, path, base);
+}
+
+// Whether a file a config would also read (`source`, INCLUDE...) is there:
+// Debian's grub.cfg sources custom.cfg only if it exists, so a warning about
+// a missing one is noise. Unknown (no name, a device, an odd path): true.
+bool names_a_file(ExtFilesystem& efs, const std::string& file, const std::string& base) {
+  if (file.empty()) return true;
+  try {
+    return efs.kind("config", strip_device(file, 0), base) != ExtFilesystem::Kind::missing;
+  } catch (const std::exception&) {
+    return true;
+  }
 }
 
 void write_all(int fd, const fs::path& file, const char* p, std::size_t n) {
@@ -109,10 +126,33 @@ fs::path scratch_parent(const Settings& settings) {
 }
 
 fs::path make_scratch_dir(const fs::path& parent, const std::string& domain) {
-  std::string pattern = (parent / ("hvmtool-grub-" + domain + "-XXXXXX")).string();
+  std::string pattern =
+      (parent / (std::string(kScratchPrefix) + std::to_string(::getpid()) + "-" + domain + "-XXXXXX")).string();
   if (!::mkdtemp(pattern.data()))
     throw Error("cannot create a scratch folder in " + parent.string() + ": " + std::strerror(errno));
   return pattern;
+}
+
+std::size_t sweep_stale_scratch(const fs::path& parent) noexcept {
+  std::size_t removed = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (!name.starts_with(kScratchPrefix)) continue;
+    // hvmtool-grub-PID-...: a pid of digits only, then '-'.
+    const std::size_t digits_at = kScratchPrefix.size(), dash = name.find('-', digits_at);
+    if (dash == std::string::npos || dash == digits_at || dash - digits_at > 9) continue;
+    if (name.find_first_not_of("0123456789", digits_at) != dash) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(name.substr(digits_at, dash - digits_at)));
+    // Ours (same uid), a real folder (not a symlink to elsewhere), and its
+    // process gone (ESRCH: EPERM means someone else's live process).
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) continue;
+    if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    std::error_code rm;
+    if (fs::remove_all(it->path(), rm) > 0 && !rm) ++removed;
+  }
+  return removed;
 }
 
 void remove_scratch(const fs::path& dir) noexcept {
@@ -129,7 +169,7 @@ Extracted extract_boot_files(const std::vector<DiskConfig>& disks, const std::ve
   check_cancelled(cancelled);
   const DiskConfig& dc = choose_disk(disks, settings);
   if (dc.format != "raw")
-    throw Error(dc.target.string() + ": format " + squote(dc.format) + " is not supported (raw images only)");
+    throw Error(dc.target.string() + ": format " + guest_quote(dc.format) + " is not supported (raw images only)");
   DiskImage disk(dc.target);
   const PartitionTable table = read_partition_table(disk);
   const Partition& part = choose_partition(disk, table, settings.partition);
@@ -141,7 +181,7 @@ Extracted extract_boot_files(const std::vector<DiskConfig>& disks, const std::ve
   for (const std::string& c : config_candidates()) {
     const auto kind = efs.kind("config", c);
     if (kind == ExtFilesystem::Kind::missing) continue;
-    if (kind != ExtFilesystem::Kind::file) efs.fail("config " + squote(c) + " is not a regular file");
+    if (kind != ExtFilesystem::Kind::file) efs.fail("config " + guest_quote(c) + " is not a regular file");
     config_path = c;
     break;
   }
@@ -156,7 +196,9 @@ Extracted extract_boot_files(const std::vector<DiskConfig>& disks, const std::ve
 
   // grubenv beside grub.cfg (saved_entry for GRUB_DEFAULT=saved), as
   // `load_env` would read it; a missing or odd one is ignored, as grub does.
+  // What GRUB sets before it runs grub.cfg: the folder it came from.
   std::map<std::string, std::string> env;
+  const std::string config_dir = fs::path(config_path).parent_path().string();
   if (config_path.ends_with("grub.cfg")) {
     const std::string env_path = fs::path(config_path).parent_path().string() + "/grubenv";
     try {
@@ -167,6 +209,8 @@ Extracted extract_boot_files(const std::vector<DiskConfig>& disks, const std::ve
     } catch (const ImageError&) {
       env.clear();  // an unreadable grubenv (a loop, a bad block) is no grubenv
     }
+    env.emplace("prefix", config_dir);
+    env.emplace("config_directory", config_dir);
   }
   BootMenu menu;
   try {
@@ -184,9 +228,9 @@ Extracted extract_boot_files(const std::vector<DiskConfig>& disks, const std::ve
   const std::string base = menu.relative_to_config ? fs::path(config_path).parent_path().string() : "/";
 
   const auto kernel = boot_file(efs, "kernel", entry.kernel, base, config_path);
-  if (kernel.size == 0) efs.fail("kernel " + squote(kernel.path) + " is empty");
+  if (kernel.size == 0) efs.fail("kernel " + guest_quote(kernel.path) + " is empty");
   if (kernel.size > settings.max_kernel_size)
-    efs.fail("kernel " + squote(kernel.path) + " is " + str(kernel.size) + " bytes, more than max_kernel_size (" +
+    efs.fail("kernel " + guest_quote(kernel.path) + " is " + str(kernel.size) + " bytes, more than max_kernel_size (" +
              str(settings.max_kernel_size) + ")");
   std::vector<ExtFilesystem::File> initrds;
   std::uint64_t initrd_bytes = 0;
@@ -194,7 +238,7 @@ Extracted extract_boot_files(const std::vector<DiskConfig>& disks, const std::ve
     initrds.push_back(boot_file(efs, "initrd", path, base, config_path));
     initrd_bytes += initrds.back().size;
     if (initrd_bytes > settings.max_initrd_size)
-      efs.fail("initrd " + squote(initrds.back().path) + ": the initrd adds up to " + str(initrd_bytes) +
+      efs.fail("initrd " + guest_quote(initrds.back().path) + ": the initrd adds up to " + str(initrd_bytes) +
                " bytes, more than max_initrd_size (" + str(settings.max_initrd_size) + ")");
   }
   check_cancelled(cancelled);
@@ -221,11 +265,15 @@ Extracted extract_boot_files(const std::vector<DiskConfig>& disks, const std::ve
   out.cmdline = entry.cmdline;
   if (!extra_cmdline.empty()) out.cmdline += (out.cmdline.empty() ? "" : " ") + extra_cmdline;
 
-  out.summary =
-      where + ": " + config_path + " " + sel.label + ": kernel " + kernel.path + " (" + str(kernel.size) + " bytes)";
-  for (const auto& f : initrds) out.summary += ", initrd " + f.path + " (" + str(f.size) + " bytes)";
-  out.summary += ", cmdline \"" + out.cmdline + "\"";
-  if (!sel.note.empty()) out.summary += " [" + sel.note + "]";
+  out.summary = where + ": " + config_path + " " + sel.label + ": kernel " + guest_text(kernel.path) + " (" +
+                str(kernel.size) + " bytes)";
+  for (const auto& f : initrds) out.summary += ", initrd " + guest_text(f.path) + " (" + str(f.size) + " bytes)";
+  out.summary += ", cmdline \"" + guest_text(out.cmdline, 4096) + "\"";
+  for (const MenuWarning& w : menu.warnings)
+    if (names_a_file(efs, w.file, menu.relative_to_config ? config_dir : "/"))
+      out.warnings.push_back(where + ": " + config_path + ":" + std::to_string(w.line) + ": " + w.text);
+  if (!sel.note.empty())
+    out.warnings.push_back(where + ": " + config_path + ":" + std::to_string(menu.default_line) + ": " + sel.note);
   return out;
 }
 

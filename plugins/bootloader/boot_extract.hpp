@@ -39,11 +39,19 @@ struct Extracted {
   std::filesystem::path kernel;
   std::filesystem::path ramdisk;  // empty: the entry has no initrd
   std::string cmdline;
-  std::string summary;  // one line for the log
+  std::string summary;                // one line for the log (guest bytes escaped)
+  std::vector<std::string> warnings;  // "CONFIG:LINE: what is not followed" (guest bytes escaped)
 };
 
-// mkdtemp (0700) PARENT/hvmtool-grub-DOMAIN-XXXXXX; throws Error.
+// mkdtemp (0700) PARENT/hvmtool-grub-PID-DOMAIN-XXXXXX; throws Error. The
+// pid says whose it is: a folder whose process died without removing it
+// (SIGKILL) is swept by the next run's sweep_stale_scratch().
 std::filesystem::path make_scratch_dir(const std::filesystem::path& parent, const std::string& domain);
+
+// Removes PARENT/hvmtool-grub-PID-* folders of this user whose process PID
+// no longer exists; returns how many. Never throws; what it cannot remove
+// stays.
+std::size_t sweep_stale_scratch(const std::filesystem::path& parent) noexcept;
 
 // Where scratch folders go: settings.tmpdir, else $TMPDIR, else /run/hvmtool
 // (created 0700 if missing), else /tmp.

@@ -4,11 +4,13 @@
 
 #include <hvmtool/error.hpp>
 
+#include "hvmtool_common/guest_text.hpp"
+
 namespace hvmtool::grub {
 
 namespace {
 
-std::string squote(std::string_view s) { return "'" + std::string(s) + "'"; }
+using common::guest_quote;
 
 bool parse_index(std::string_view s, std::size_t& out) {
   if (s.empty() || s.size() > 9) return false;
@@ -85,14 +87,14 @@ const BootEntry* find(const BootMenu& menu, std::string_view selector, std::stri
     found = &found->children.front();
     path += ">0";
   }
-  label = "entry " + path + " " + squote(found->title);
+  label = "entry " + path + " " + guest_quote(found->title);
   return found;
 }
 
 std::string titles(const BootMenu& menu) {
   std::string s;
   for (std::size_t i = 0; i < menu.entries.size() && i < 10; ++i)
-    s += (s.empty() ? "" : ", ") + std::to_string(i) + " " + squote(menu.entries[i].title);
+    s += (s.empty() ? "" : ", ") + std::to_string(i) + " " + guest_quote(menu.entries[i].title);
   if (menu.entries.size() > 10) s += ", ...";
   return s;
 }
@@ -102,7 +104,7 @@ std::string titles(const BootMenu& menu) {
 std::string strip_device(std::string_view path, int line) {
   if (!path.empty() && path.front() == '(') {
     const auto close = path.find(')');
-    if (close == std::string_view::npos) throw MenuError(line, "unterminated device name in " + squote(path));
+    if (close == std::string_view::npos) throw MenuError(line, "unterminated device name in " + guest_quote(path));
     path.remove_prefix(close + 1);
     if (path.empty()) throw MenuError(line, "a device without a file path");
   }
@@ -122,7 +124,7 @@ std::optional<std::string> entry_selector(const std::vector<std::string>& bootlo
   }
   if (!unknown.empty()) {
     std::string list;
-    for (const auto& u : unknown) list += (list.empty() ? "" : ", ") + squote(u);
+    for (const auto& u : unknown) list += (list.empty() ? "" : ", ") + guest_quote(u);
     throw Error("domain.bootloader_args: unknown argument" + std::string(unknown.size() > 1 ? "s " : " ") + list +
                 " (the grub bootloader knows entry=N and entry=TITLE)");
   }
@@ -139,15 +141,16 @@ Selection select_entry(const BootMenu& menu, const std::vector<std::string>& boo
   if (from_args) {
     s.entry = find(menu, wanted, s.label);
     if (!s.entry)
-      throw Error("domain.bootloader_args: entry=" + wanted + ": no such entry in " + menu.format +
+      throw Error("domain.bootloader_args: entry=" + common::guest_text(wanted) + ": no such entry in " + menu.format +
                   " (entries: " + titles(menu) + ")");
   } else if (!menu.default_entry.empty()) {
     s.entry = find(menu, menu.default_entry, s.label);
-    if (!s.entry) s.note = "default " + squote(menu.default_entry) + " matches no entry; booting the first";
   }
   if (!s.entry) {
     s.entry = find(menu, "0", s.label);
     if (!s.entry) throw Error(menu.format + " has no boot entries");
+    if (!from_args && !menu.default_entry.empty())
+      s.note = "default " + guest_quote(menu.default_entry) + " matches no entry; booting the first, " + s.label;
   }
   if (s.entry->kernel.empty())
     throw Error(menu.format + " " + s.label + " (line " + std::to_string(s.entry->line) + ") boots no Linux kernel");

@@ -22,20 +22,33 @@ struct BootEntry {
   std::vector<BootEntry> children;  // a grub submenu's entries
 };
 
+// Something the file asks for that this reader does not do (`source`, a
+// loop, extlinux's INCLUDE...): the menu may differ from what the real
+// bootloader would show, so the user is told.
+struct MenuWarning {
+  int line = 0;
+  std::string text;  // guest bytes in it are escaped already
+  std::string file;  // the other file it would read, as the config names it (raw); empty if none
+};
+
 struct BootMenu {
   std::string format;  // "grub.cfg", "extlinux.conf", "menu.lst"
   std::vector<BootEntry> entries;
   std::string default_entry;        // as the file says: "0", "1>2", a title, id or label; empty = the first
+  int default_line = 0;             // where default_entry was set
   bool relative_to_config = false;  // extlinux: relative paths start at the config file's folder
+  std::vector<MenuWarning> warnings;
 };
 
-// A malformed config: what() is "line N: reason".
+// A malformed config: what() is "line N: reason" (guest bytes in the
+// reason escaped by common::guest_text).
 class MenuError : public std::runtime_error {
  public:
   MenuError(int line, const std::string& reason) : std::runtime_error("line " + std::to_string(line) + ": " + reason) {}
 };
 
-// `env`: variables set before the file runs (grubenv, as `load_env` reads it).
+// `env`: variables set before the file runs (grubenv, as `load_env` reads
+// it, and what GRUB sets itself, such as prefix and config_directory).
 BootMenu parse_grub_cfg(std::string_view text, const std::map<std::string, std::string>& env = {});
 // grubenv: "# GRUB Environment Block" then NAME=VALUE lines, '#' padding.
 std::map<std::string, std::string> parse_grubenv(std::string_view text);
@@ -51,7 +64,7 @@ BootMenu parse_menu_lst(std::string_view text);
 struct Selection {
   const BootEntry* entry = nullptr;
   std::string label;  // "entry 0 'Debian GNU/Linux'"
-  std::string note;   // non-empty when the file's default was not usable
+  std::string note;   // non-empty when the file's default was not usable (at menu.default_line)
 };
 // The entry= value of bootloader_args; throws Error naming unknown arguments.
 std::optional<std::string> entry_selector(const std::vector<std::string>& bootloader_args);

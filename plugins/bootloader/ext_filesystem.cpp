@@ -8,6 +8,8 @@
 
 #include <hvmtool/error.hpp>
 
+#include "hvmtool_common/guest_text.hpp"
+
 namespace hvmtool::grub {
 
 namespace {
@@ -29,7 +31,8 @@ std::vector<std::string> split_path(std::string_view path) {
   return parts;
 }
 
-std::string squote(std::string_view s) { return "'" + std::string(s) + "'"; }
+// Paths and names come from the guest's config and directories.
+std::string squote(std::string_view s) { return common::guest_quote(s); }
 
 }  // namespace
 
@@ -160,8 +163,8 @@ std::optional<ExtFilesystem::Resolved> ExtFilesystem::resolve(std::string_view w
     const errcode_t e = ext2fs_lookup(fs_, dir, name.data(), static_cast<int>(name.size()), nullptr, &ino);
     if (e == EXT2_ET_FILE_NOT_FOUND) return std::nullopt;
     if (e)
-      fail(std::string(what) + " " + squote(shown) + ": cannot look up " + squote(name) + " in " + here() + ": " +
-           ext2_error_text(e));
+      fail(std::string(what) + " " + squote(shown) + ": cannot look up " + squote(name) + " in " +
+           common::guest_text(here()) + ": " + ext2_error_text(e));
     ext2_inode inode{};
     if (errcode_t re = ext2fs_read_inode(fs_, ino, &inode))
       fail(std::string(what) + " " + squote(shown) + ": cannot read inode " + str(ino) + ": " + ext2_error_text(re));
@@ -180,8 +183,8 @@ std::optional<ExtFilesystem::Resolved> ExtFilesystem::resolve(std::string_view w
       return r;
     }
     if (!LINUX_S_ISDIR(inode.i_mode))
-      fail(std::string(what) + " " + squote(shown) + ": " + here() + (stack.empty() ? "" : "/") + name +
-           " is not a directory");
+      fail(std::string(what) + " " + squote(shown) + ": " +
+           common::guest_text(here() + (stack.empty() ? "" : "/") + name) + " is not a directory");
     stack.emplace_back(name, ino);
   }
   // The path ended on a directory ("/", "a/..").

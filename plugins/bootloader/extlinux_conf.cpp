@@ -5,10 +5,12 @@
 //   APPEND args            (a global APPEND applies to entries without one; "APPEND -" = none)
 //   INITRD a[,b...]        (else initrd= inside APPEND)
 // Relative paths start at the config file's folder, as extlinux reads them.
+// INCLUDE, MENU INCLUDE and CONFIG (other files) are not followed: warnings.
 #include <algorithm>
 #include <cctype>
 
 #include "boot_menu.hpp"
+#include "hvmtool_common/guest_text.hpp"
 
 namespace hvmtool::grub {
 
@@ -62,6 +64,7 @@ BootMenu parse_extlinux_conf(std::string_view text) {
   menu.relative_to_config = true;
   std::string global_append;
   std::string menu_default;
+  int menu_default_line = 0;
   std::vector<Pending> entries;
   int line_no = 0;
   std::size_t pos = 0;
@@ -91,10 +94,20 @@ BootMenu parse_extlinux_conf(std::string_view text) {
         cur->entry.title = title;
       } else if (sub == "default" && cur) {
         menu_default = cur->entry.id;
+        menu_default_line = line_no;
+      } else if (sub == "include") {
+        menu.warnings.push_back({line_no, "'MENU INCLUDE " + common::guest_text(arg) + "' is not followed",
+                                 std::string(first_word(arg).first)});
       }
     } else if (kw == "default") {
       if (rest.empty()) throw MenuError(line_no, "DEFAULT without a label");
       menu.default_entry = std::string(first_word(rest).first);
+      menu.default_line = line_no;
+    } else if (kw == "include" || kw == "config") {
+      menu.warnings.push_back({line_no,
+                               "'" + std::string(kw == "include" ? "INCLUDE " : "CONFIG ") + common::guest_text(rest) +
+                                   "' is not followed: its entries are not read",
+                               std::string(first_word(rest).first)});
     } else if (kw == "kernel" || kw == "linux") {
       if (!cur) continue;  // a global KERNEL has no label to boot it by
       auto [path, extra] = first_word(rest);
@@ -125,7 +138,10 @@ BootMenu parse_extlinux_conf(std::string_view text) {
     }
     // TIMEOUT, PROMPT, UI, SAY, IPAPPEND, FDT, ... do not change what boots.
   }
-  if (!menu_default.empty()) menu.default_entry = menu_default;
+  if (!menu_default.empty()) {
+    menu.default_entry = menu_default;
+    menu.default_line = menu_default_line;
+  }
   for (auto& p : entries) {
     if (!p.have_append) p.entry.cmdline = global_append;
     if (!p.have_initrd) {

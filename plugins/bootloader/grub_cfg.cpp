@@ -6,12 +6,16 @@
 // read flat: every branch's `set` is seen in order, and an assignment whose
 // value expands to nothing is ignored, so that Debian's
 //   if [ "${next_entry}" ]; then set default="${next_entry}"; else set default="0"; fi
-// leaves default = 0. `function NAME { … }` bodies are skipped.
+// leaves default = 0. `function NAME { … }` bodies are skipped. What cannot be
+// reproduced this way (another file read by `source` or `configfile`, BLS
+// entries, `eval`, loops) is kept as a warning naming its line.
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "boot_menu.hpp"
+#include "hvmtool_common/guest_text.hpp"
 
 namespace hvmtool::grub {
 
@@ -224,10 +228,42 @@ class Parser {
     BootMenu menu;
     menu.format = "grub.cfg";
     block(menu.entries, menu, 0, 0);
+    menu.warnings = std::move(warnings_);
     return menu;
   }
 
  private:
+  // Script features whose effect on the menu this reading cannot reproduce.
+  void note_unsupported(const Command& cmd) {
+    static const std::set<std::string> kReadsAnotherFile = {"source",
+                                                            ".",
+                                                            "configfile",
+                                                            "legacy_source",
+                                                            "legacy_configfile",
+                                                            "extract_entries_source",
+                                                            "extract_entries_configfile",
+                                                            "extract_legacy_entries_source",
+                                                            "extract_legacy_entries_configfile"};
+    const std::string& verb = cmd.words[0].text;
+    std::string text;
+    if (kReadsAnotherFile.count(verb)) {
+      text = "'" + verb + "' is not followed: the entries and settings of " +
+             (cmd.words.size() > 1 ? common::guest_quote(cmd.words[1].text) : std::string("the file it names")) +
+             " are not read";
+    } else if (verb == "blscfg") {
+      text = "'blscfg' is not followed: Boot Loader Specification entries (/boot/loader/entries) are not read";
+    } else if (verb == "eval") {
+      text = "'eval' is not run: what it would define is not seen";
+    } else if (verb == "for" || verb == "while" || verb == "until") {
+      text = "'" + verb + "' loops are read once, as if their body ran one time";
+    } else {
+      return;
+    }
+    std::string file;
+    if (kReadsAnotherFile.count(verb) && cmd.words.size() > 1) file = cmd.words[1].text;
+    warnings_.push_back({cmd.line, std::move(text), std::move(file)});
+  }
+
   // Reads commands until the matching '}' (depth > 0) or the end.
   void block(std::vector<BootEntry>& entries, BootMenu& menu, int depth, int opened_line) {
     while (auto cmd = lex_.next()) {
@@ -256,7 +292,12 @@ class Parser {
         skip_block(cmd->line);
       } else if (assign(*cmd) && depth == 0) {
         auto it = vars_.find("default");
-        if (it != vars_.end()) menu.default_entry = it->second;
+        if (it != vars_.end() && it->second != menu.default_entry) {
+          menu.default_entry = it->second;
+          menu.default_line = cmd->line;
+        }
+      } else {
+        note_unsupported(*cmd);
       }
     }
     if (depth > 0) throw MenuError(opened_line, "'{' is never closed");
@@ -327,11 +368,11 @@ class Parser {
       } else if (verb == "function") {
         expect_open(cmd->line, "function");
         skip_block(cmd->line);
-      } else {
-        assign(*cmd, &undo);
+      } else if (!assign(*cmd, &undo)) {
+        note_unsupported(*cmd);
       }
     }
-    throw MenuError(opened_line, "menuentry '" + e.title + "': '{' is never closed");
+    throw MenuError(opened_line, "menuentry " + common::guest_quote(e.title) + ": '{' is never closed");
   }
 
   void skip_block(int opened_line) {
@@ -369,6 +410,7 @@ class Parser {
 
   std::map<std::string, std::string> vars_;
   Lexer lex_;
+  std::vector<MenuWarning> warnings_;
 };
 
 }  // namespace

@@ -31,7 +31,7 @@ class Job {
     try {
       result_ = extract_boot_files(
           disks_, args_, extra_cmdline_, settings_, [this] { return stop_.load() || cancelled_->load(); },
-          [this] { return make_scratch(); });
+          [this, &log] { return make_scratch(log); });
     } catch (...) {
       std::lock_guard l(mu_);
       remove_scratch(made_);
@@ -49,6 +49,7 @@ class Job {
       remove_scratch(made_);
       return;
     }
+    for (const std::string& w : result_.warnings) log.warn("grub: " + w);
     log.info("grub: " + result_.summary + " -> " + scratch_.string() + " (" + std::to_string(ms) + " ms)");
   }
 
@@ -71,10 +72,15 @@ class Job {
   }
 
  private:
-  std::filesystem::path make_scratch() {
+  std::filesystem::path make_scratch(Logger& log) {
     std::lock_guard l(mu_);
     if (abandoned_) throw CancelledError("grub bootloader cancelled");
-    scratch_ = made_ = make_scratch_dir(scratch_parent(settings_), domain_);
+    const std::filesystem::path parent = scratch_parent(settings_);
+    // What a killed run (SIGKILL: no undo) left behind goes first.
+    if (const std::size_t swept = sweep_stale_scratch(parent))
+      log.info("grub: removed " + std::to_string(swept) + " scratch folder(s) of processes that no longer run from " +
+               parent.string());
+    scratch_ = made_ = make_scratch_dir(parent, domain_);
     return scratch_;
   }
 

@@ -1,11 +1,13 @@
 // menu.lst (GRUB legacy): "default N", then entries that each start with
 // "title TEXT" and hold "kernel [--opts] PATH ARGS" and "initrd PATH".
 // A keyword may be followed by spaces or '='. "default saved" means 0.
+// `configfile` (another file) is not followed: a warning.
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 
 #include "boot_menu.hpp"
+#include "hvmtool_common/guest_text.hpp"
 
 namespace hvmtool::grub {
 
@@ -64,9 +66,10 @@ BootMenu parse_menu_lst(std::string_view text) {
       if (w[0] == "saved") {
         menu.default_entry.clear();
       } else if (ec != std::errc() || p != w[0].data() + w[0].size()) {
-        throw MenuError(line_no, "default '" + std::string(w[0]) + "' is not an entry number");
+        throw MenuError(line_no, "default " + common::guest_quote(w[0]) + " is not an entry number");
       } else {
         menu.default_entry = std::string(w[0]);
+        menu.default_line = line_no;
       }
     } else if (kw == "kernel") {
       if (!cur) continue;
@@ -82,6 +85,11 @@ BootMenu parse_menu_lst(std::string_view text) {
       const auto w = words(rest);
       if (w.empty()) throw MenuError(line_no, "initrd without a path");
       cur->initrds = {strip_device(w[0], line_no)};
+    } else if (kw == "configfile") {
+      const auto w = words(rest);
+      menu.warnings.push_back(
+          {line_no, "'configfile " + common::guest_text(rest) + "' is not followed: its entries are not read",
+           w.empty() ? std::string() : std::string(w[0])});
     } else if (kw == "module" || kw == "chainloader") {
       // Xen's multiboot layout (kernel /xen.gz + modules) and chainloading
       // are not Linux entries this bootloader boots.

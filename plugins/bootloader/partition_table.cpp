@@ -1,5 +1,6 @@
 #include "partition_table.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstring>
@@ -58,6 +59,31 @@ void check_bounds(const DiskImage& disk, const std::string& which, std::uint64_t
 }
 
 bool is_extended(std::uint8_t type) { return type == 0x05 || type == 0x0F || type == 0x85; }
+
+std::string name_of(TableKind kind, const Partition& p) {
+  if (kind == TableKind::gpt) return "GPT partition " + str(p.number);
+  return (p.number > 4 ? "MBR logical partition " : "MBR partition ") + str(p.number);
+}
+
+std::string sectors_of(const Partition& p) {
+  return str(p.offset / kSectorSize) + ".." + str((p.offset + p.size) / kSectorSize - 1);
+}
+
+// No two of `parts` share a sector. Sorted by start, two that overlap
+// imply an overlapping neighbour pair, which is the one reported.
+void check_no_overlap(const DiskImage& disk, TableKind kind, std::vector<Partition> parts) {
+  std::sort(parts.begin(), parts.end(), [](const Partition& a, const Partition& b) {
+    return a.offset != b.offset ? a.offset < b.offset : a.entry_at < b.entry_at;
+  });
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    const Partition &a = parts[i - 1], &b = parts[i];
+    if (b.offset >= a.offset + a.size) continue;
+    const Partition &first = a.entry_at < b.entry_at ? a : b, &second = a.entry_at < b.entry_at ? b : a;
+    disk.fail(name_of(kind, second) + " (entry at byte " + str(second.entry_at) + "): sectors " + sectors_of(second) +
+              " overlap " + name_of(kind, first) + " (entry at byte " + str(first.entry_at) + ", sectors " +
+              sectors_of(first) + ")");
+  }
+}
 
 // The GUIDs in their on-disk byte order (first three fields little-endian).
 using Guid = std::array<std::uint8_t, 16>;
@@ -134,9 +160,11 @@ PartitionTable read_gpt(const DiskImage& disk) {
     p.linux_fs = std::memcmp(e, kLinuxData.data(), 16) == 0 || std::memcmp(e, kLinuxRootX64.data(), 16) == 0 ||
                  std::memcmp(e, kXbootldr.data(), 16) == 0;
     p.type = guid_text(e);
+    p.entry_at = entry_at;
     t.partitions.push_back(p);
   }
   if (t.partitions.empty()) disk.fail("the GPT (header at byte " + str(at) + ") has no partitions");
+  check_no_overlap(disk, t.kind, t.partitions);
   return t;
 }
 
@@ -164,11 +192,17 @@ void read_logical(const DiskImage& disk, const Partition& extended, PartitionTab
       p.bootable = e0[0] == 0x80;
       p.linux_fs = e0[4] == 0x83;
       p.type = hex(e0[4], 2);
+      p.entry_at = ebr_at + 446;
       t.partitions.push_back(p);
     }
-    if (e1[4] == 0 || le32(e1 + 8) == 0) return;
+    if (e1[4] == 0) return;
+    // A link is relative to the extended partition's start, so 0 names the
+    // first record: a link of an extended type there is a loop, anything
+    // else with no start is an unused entry (the end of the chain).
+    if (le32(e1 + 8) == 0 && !is_extended(e1[4])) return;
     const std::uint64_t next = ext_start + le32(e1 + 8);
-    if (next <= ebr)
+    if (next == ebr) disk.fail("extended boot record at byte " + str(ebr_at) + " links to itself (a loop)");
+    if (next < ebr)
       disk.fail("extended boot record at byte " + str(ebr_at) + " links back to byte " + str(next * kSectorSize) +
                 " (a loop)");
     if (next >= (extended.offset + extended.size) / kSectorSize)
@@ -225,13 +259,23 @@ PartitionTable read_partition_table(const DiskImage& disk) {
     p.bootable = e[0] == 0x80;
     p.linux_fs = e[4] == 0x83;
     p.type = hex(e[4], 2);
+    p.entry_at = entry_at;
     if (is_extended(e[4]))
       extended.push_back(p);
     else
       t.partitions.push_back(p);
   }
   if (extended.size() > 1) disk.fail("the MBR has more than one extended partition");
-  if (!extended.empty()) read_logical(disk, extended.front(), t);
+  {
+    std::vector<Partition> primary = t.partitions;
+    primary.insert(primary.end(), extended.begin(), extended.end());
+    check_no_overlap(disk, t.kind, primary);
+  }
+  if (!extended.empty()) {
+    const std::size_t first_logical = t.partitions.size();
+    read_logical(disk, extended.front(), t);
+    check_no_overlap(disk, t.kind, std::vector<Partition>(t.partitions.begin() + first_logical, t.partitions.end()));
+  }
   if (t.partitions.empty()) {
     if (has_ext_magic(disk)) return whole_disk(disk);
     disk.fail("the MBR (byte 446) lists no partitions");

@@ -8,11 +8,13 @@
 #include <xen/hvm/hvm_info_table.h>
 #include <xen/hvm/params.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <fstream>
 
+#include <hvmtool_common/bzimage.hpp>
 #include <hvmtool_common/image_file.hpp>
 
 #include "elf32.hpp"
@@ -31,10 +33,14 @@ constexpr std::uint64_t kStartInfoPaddr = 0x6000;
 // The top 64 KiB of low RAM is hvmloader's ACPI/SMBIOS block: no modules.
 constexpr std::uint64_t kTablesSize = 0x10000;
 constexpr std::uint64_t kModuleFloor = 0x100000;
+// hvmloader's command line area for Linux (LINUX_CMDLINE_MAX), without the NUL.
+constexpr std::uint64_t kLinuxCmdlineMax = 0x10000 - 1;
 
 struct Module {
   std::string name;
+  std::string file;
   std::vector<std::byte> bytes;
+  LoadRule rule = LoadRule::module;
   std::uint64_t paddr = 0;
 };
 
@@ -54,6 +60,8 @@ struct Outputs {
   std::chrono::milliseconds populate_time{}, total_time{};
 };
 
+std::uint64_t page_up(std::uint64_t v) { return (v + kPageSize - 1) & ~(kPageSize - 1); }
+
 std::vector<std::byte> read_boot_sector(const fs::path& disk) {
   constexpr std::size_t kSector = 512;
   std::ifstream in(disk, std::ios::binary);
@@ -65,6 +73,105 @@ std::vector<std::byte> read_boot_sector(const fs::path& disk) {
     throw ImageError(disk.string() + ": offset 0x0: the disk is " + std::to_string(got) +
                      " bytes, shorter than one 512-byte boot sector");
   return sector;
+}
+
+// Low RAM the modules share: [floor, top), placed top-down.
+struct ModuleArea {
+  std::uint64_t floor = 0, top = 0, memory = 0;
+  std::uint64_t room() const { return top > floor ? top - floor : 0; }
+  std::string describe() const {
+    return hex(floor) + " and " + hex(top) + "; memory is " + std::to_string(memory >> 20) + " MiB";
+  }
+};
+
+// One file to hand over as a module, sized (stat) but not read yet.
+struct PendingModule {
+  std::string name;
+  fs::path path;
+  LoadRule rule = LoadRule::module;
+  std::uint64_t max_size = 0;  // the firmware's own limit; 0 = none
+  std::uint64_t size = 0;
+};
+
+// hvmloader boots the "kernel" module through the 32-bit boot protocol
+// (hvmloader/boot_linux.c) and crashes the domain on a bad one, with the
+// reason only in the guest's log. The same checks here, by the parser
+// build_pv uses, name the file and field before a domain is built; so does
+// the ramdisk's room where hvmloader moves it (the highest page below
+// initrd_addr_max, above the kernel's init_size and hvmloader itself).
+void check_linux_boot(const Inputs& in, const Module& kernel, const std::vector<PendingModule>& pending,
+                      const ModuleArea& area, std::uint64_t loader_end) {
+  namespace bz = common::bzimage;
+  // hvmloader's RAM from 1 MiB ends where its table block starts.
+  const std::uint64_t ram_end = area.top;
+  const bz::Image image =
+      bz::parse(kernel.bytes, kernel.file, {bz::Entry::protected32, ram_end, in.boot.cmdline.size(), kLinuxCmdlineMax});
+  for (const PendingModule& p : pending) {
+    if (p.name != "ramdisk") continue;
+    const std::uint64_t kernel_end = std::max(page_up(bz::kLoadAddr + image.footprint), page_up(loader_end));
+    const std::uint64_t limit = std::min<std::uint64_t>(std::uint64_t(image.initrd_addr_max) + 1, ram_end);
+    if (p.size > limit || ((limit - p.size) & ~(kPageSize - 1)) < kernel_end)
+      throw Error("build_hvm: no room for the ramdisk " + p.path.string() + " (" + hex(p.size) +
+                  " bytes) between the kernel's end " + hex(kernel_end) + " and " + hex(limit) +
+                  ", where hvmloader moves it");
+  }
+}
+
+// The modules' files: every size first, from stat, against the room low
+// RAM has for them, so a file that cannot fit is refused before anything
+// is read; then the bzImage hvmloader will boot is parsed with build_pv's
+// rules (plugins/common) and the ramdisk checked against where hvmloader
+// will move it; only then are the rest read.
+std::vector<Module> read_modules(const Inputs& in, const ModuleArea& area, std::uint64_t loader_end,
+                                 const std::function<void()>& check) {
+  std::vector<PendingModule> pending;
+  for (const FirmwareImage& fw : in.firmware.modules) {
+    if (fw.rule != LoadRule::module && fw.rule != LoadRule::module_flash_window)
+      throw ImageError(fw.path.string() + ": build_hvm takes modules and at most one flash image, not this load rule");
+    if (fw.rule == LoadRule::module_flash_window)
+      for (const PendingModule& p : pending)
+        if (p.rule == LoadRule::module_flash_window)
+          throw ImageError(fw.path.string() + ": build_hvm takes at most one flash image");
+    pending.push_back({fw.name, fw.path, fw.rule, fw.max_size, 0});
+  }
+  if (!in.boot.kernel.empty()) pending.push_back({"kernel", in.boot.kernel, LoadRule::module, 0, 0});
+  if (!in.boot.ramdisk.empty()) {
+    if (in.boot.kernel.empty()) throw Error("build_hvm: domain.ramdisk given without domain.kernel");
+    pending.push_back({"ramdisk", in.boot.ramdisk, LoadRule::module, 0, 0});
+  }
+  std::uint64_t left = area.room();
+  for (PendingModule& p : pending) {
+    if (left < kPageSize)
+      throw Error("build_hvm: no room in low RAM for module \"" + p.name + "\" (none left between " + area.describe() +
+                  ")");
+    common::SizeCap cap{left,
+                        "the " + hex(left) + " bytes of low RAM left for modules (between " + area.describe() + ")"};
+    if (p.max_size && p.max_size < cap.max) cap = {p.max_size, {}};
+    p.size = common::image_size(p.path, p.name, cap);
+    left -= std::min(left, page_up(p.size));
+  }
+
+  std::vector<Module> modules;
+  for (const PendingModule& p : pending) {
+    if (p.name != "kernel") continue;
+    modules.push_back({p.name, p.path.string(), common::read_image(p.path, p.name, {p.size, {}}, check), p.rule, 0});
+  }
+  const bool hvmloader_boots_kernel =
+      !in.boot.kernel.empty() &&
+      std::none_of(pending.begin(), pending.end(), [](const PendingModule& p) { return p.name == "firmware"; });
+  if (hvmloader_boots_kernel) check_linux_boot(in, modules.front(), pending, area, loader_end);
+  for (const PendingModule& p : pending) {
+    if (p.name == "kernel") continue;
+    check();
+    modules.push_back({p.name, p.path.string(), common::read_image(p.path, p.name, {p.size, {}}, check), p.rule, 0});
+  }
+  // Nothing else to boot but a disk: hand hvmloader its first sector, which it
+  // runs at 0x7C00 the way a BIOS's INT 0x19 would.
+  if (in.boot.kernel.empty() && in.firmware.modules.empty() && !in.config.disks.empty()) {
+    const fs::path& disk = in.config.disks.front().target;
+    modules.push_back({"bootsector", disk.string(), read_boot_sector(disk), LoadRule::module, 0});
+  }
+  return modules;
 }
 
 void write(Domain& d, std::uint64_t gpa, const void* data, std::size_t len) {
@@ -91,7 +198,8 @@ void build(Domain& d, const Inputs& in, Outputs& out, Logger& log,
   const FirmwareImage& loader = in.firmware.loader;
   if (loader.rule != LoadRule::elf_at_link_address)
     throw ImageError(loader.path.string() + ": the loader must be an ELF loaded at its link address");
-  const std::vector<std::byte> elf_bytes = common::read_image(loader.path, "firmware", loader.max_size);
+  const std::uint64_t loader_cap = loader.max_size ? std::min(loader.max_size, layout.low_end) : layout.low_end;
+  const std::vector<std::byte> elf_bytes = common::read_image(loader.path, "firmware", {loader_cap, {}}, check);
   const std::vector<elf32::Hole> holes = {
       {kVgaHoleStart, kVgaHoleEnd, "the VGA hole"},
       {kHvmInfoPaddr & ~(kPageSize - 1), (kHvmInfoPaddr & ~(kPageSize - 1)) + kPageSize, "the hvm_info page"},
@@ -99,29 +207,17 @@ void build(Domain& d, const Inputs& in, Outputs& out, Logger& log,
       {kIoreqServerPfn << kPageShift, k4G, "the special pages"},
   };
   const elf32::Image image = elf32::parse(elf_bytes, loader.path.string(), layout.low_end, holes);
-
-  // Modules: read (and size-check) before populating anything.
-  std::vector<Module> modules;
+  const ModuleArea area{std::max<std::uint64_t>(kModuleFloor, page_up(image.high())), layout.low_end - kTablesSize,
+                        layout.memory};
+  std::vector<Module> modules = read_modules(in, area, image.high(), check);
   std::uint64_t flash_window = 0;  // bytes below 4 GiB to back for a flash image
-  for (const FirmwareImage& fw : in.firmware.modules) {
-    modules.push_back({fw.name, common::read_image(fw.path, fw.name, fw.max_size), 0});
-    if (fw.rule == LoadRule::module) continue;
-    if (fw.rule != LoadRule::module_flash_window || flash_window)
-      throw ImageError(fw.path.string() + ": build_hvm takes modules and at most one flash image, not this load rule");
-    flash_window = flash_window_bytes(modules.back().bytes.size());
+  for (const Module& m : modules) {
+    if (m.rule != LoadRule::module_flash_window) continue;
+    flash_window = flash_window_bytes(m.bytes.size());
     if (flash_window > k4G - (kSpecialPfnEnd << kPageShift))
-      throw ImageError(fw.path.string() + ": offset 0x0: a " + hex(modules.back().bytes.size()) +
+      throw ImageError(m.file + ": offset 0x0: a " + hex(m.bytes.size()) +
                        "-byte flash image does not fit between the special pages and 4 GiB");
   }
-  if (!in.boot.kernel.empty()) modules.push_back({"kernel", common::read_image(in.boot.kernel, "kernel", 0), 0});
-  if (!in.boot.ramdisk.empty()) {
-    if (in.boot.kernel.empty()) throw Error("build_hvm: domain.ramdisk given without domain.kernel");
-    modules.push_back({"ramdisk", common::read_image(in.boot.ramdisk, "ramdisk", 0), 0});
-  }
-  // Nothing else to boot but a disk: hand hvmloader its first sector, which it
-  // runs at 0x7C00 the way a BIOS's INT 0x19 would.
-  if (in.boot.kernel.empty() && in.firmware.modules.empty() && !in.config.disks.empty())
-    modules.push_back({"bootsector", read_boot_sector(in.config.disks.front().target), 0});
   check();
 
   // A flash image's window below 4 GiB is RAM the guest did not ask for,
@@ -157,10 +253,10 @@ void build(Domain& d, const Inputs& in, Outputs& out, Logger& log,
     auto rank = [](const std::string& n) { return n == "ramdisk" ? 0 : n == "kernel" ? 1 : 2; };
     return rank(a.name) < rank(b.name);
   });
-  const std::uint64_t floor = std::max<std::uint64_t>(kModuleFloor, (image.high() + kPageSize - 1) & ~(kPageSize - 1));
-  std::uint64_t top = layout.low_end - kTablesSize;
+  const std::uint64_t floor = area.floor;
+  std::uint64_t top = area.top;
   auto allocate = [&](const std::string& what, std::uint64_t size) {
-    const std::uint64_t rounded = (size + kPageSize - 1) & ~(kPageSize - 1);
+    const std::uint64_t rounded = page_up(size);
     if (top < floor || top - floor < rounded)
       throw Error("build_hvm: no room in low RAM for " + what + " (" + hex(size) + " bytes between " + hex(floor) +
                   " and " + hex(top) + "; memory is " + std::to_string(layout.memory >> 20) + " MiB)");

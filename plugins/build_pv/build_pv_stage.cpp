@@ -7,6 +7,7 @@
 #include "hvmtool_common/image_file.hpp"
 #include "hvmtool_common/populate.hpp"
 #include "layout.hpp"
+#include "mptable.hpp"
 #include "pvh.hpp"
 
 namespace hvmtool::build_pv {
@@ -22,6 +23,7 @@ struct Inputs {
   DomainConfig config;
   BootPayload boot;
   EntryMode mode = EntryMode::linux64;
+  bool mp_table = false;  // describe the kvm platform's interrupt controllers
 };
 
 struct Outputs {
@@ -30,6 +32,7 @@ struct Outputs {
   std::uint64_t kernel_low = 0, kernel_high = 0;
   std::uint64_t cmdline = 0, ramdisk = 0, ramdisk_size = 0;
   std::size_t e820_entries = 0;
+  std::uint64_t mp_table = 0;  // 0 = none
   std::chrono::milliseconds populate_time{}, total_time{};
 };
 
@@ -59,40 +62,56 @@ void build(Domain& d, const Inputs& in, Outputs& out, const std::shared_ptr<std:
   if (in.boot.kernel.empty()) throw Error("build_pv: no kernel (domain.kernel) to boot");
   const std::string kfile = in.boot.kernel.string();
 
-  // Everything read and checked before any memory is touched.
-  const std::vector<std::byte> kernel = common::read_image(in.boot.kernel, "kernel", kMaxKernelBytes);
-  std::vector<std::byte> ramdisk;
-  if (!in.boot.ramdisk.empty()) ramdisk = common::read_image(in.boot.ramdisk, "ramdisk", layout.low_end);
+  // Everything checked before any memory is touched, and sizes before
+  // contents: nothing that cannot fit the domain is read.
   const std::string& cmdline = in.boot.cmdline;
+  const bool linux64 = in.mode == EntryMode::linux64;
+  const std::uint64_t ram_above_1m = layout.low_end - kKernelAddr;
+  const common::SizeCap kernel_cap =
+      linux64 && ram_above_1m < kMaxKernelBytes
+          ? common::SizeCap{ram_above_1m, "the " + hex(ram_above_1m) + " bytes of RAM from 1 MiB"}
+          : common::SizeCap{kMaxKernelBytes, {}};
+  std::uint64_t ramdisk_size = 0;
+  if (!in.boot.ramdisk.empty())
+    ramdisk_size = common::image_size(in.boot.ramdisk, "ramdisk",
+                                      {ram_above_1m, "the " + hex(ram_above_1m) + " bytes of RAM from 1 MiB"});
+  const std::vector<std::byte> kernel = common::read_image(in.boot.kernel, "kernel", kernel_cap, check);
   check();
 
   BzImage bz;
   PvhImage pvh;
   std::uint64_t ramdisk_top = layout.low_end;
-  std::uint64_t cmdline_max = kCmdlineMax - 1;
   std::uint64_t ramdisk_floor = 0;  // besides the loaded kernel's end
-  if (in.mode == EntryMode::linux64) {
-    bz = parse_bzimage(kernel, kfile, layout.low_end);
+  if (linux64) {
+    bz = common::bzimage::parse(kernel, kfile,
+                                {common::bzimage::Entry::long64, layout.low_end, cmdline.size(), kCmdlineMax - 1});
     out.kernel_low = kKernelAddr;
     out.kernel_high = kKernelAddr + bz.footprint;
     ramdisk_floor = bz.runtime_end;
-    out.entry = bz.entry();
+    out.entry = bz.entry;
     ramdisk_top = std::min<std::uint64_t>(ramdisk_top, std::uint64_t(bz.initrd_addr_max) + 1);
-    if (bz.cmdline_size) cmdline_max = std::min<std::uint64_t>(cmdline_max, bz.cmdline_size);
   } else {
     pvh = parse_pvh(kernel, kfile, layout.low_end);
     out.kernel_low = pvh.elf.low();
     out.kernel_high = pvh.elf.high();
     out.entry = pvh.entry;
+    if (cmdline.size() > kCmdlineMax - 1)
+      throw Error("build_pv: the command line is " + std::to_string(cmdline.size()) + " bytes; at most " +
+                  std::to_string(kCmdlineMax - 1) + " fit");
   }
-  if (cmdline.size() > cmdline_max)
-    throw Error("build_pv: the command line is " + std::to_string(cmdline.size()) + " bytes; " + kfile +
-                " accepts at most " + std::to_string(cmdline_max));
-  if (!ramdisk.empty()) {
+  std::vector<std::byte> mp_table;
+  if (in.mp_table) mp_table = make_mp_table(in.config.vcpus, in.config.effective_maxvcpus());
+  std::vector<std::byte> ramdisk;
+  if (ramdisk_size) {
     out.ramdisk =
-        place_ramdisk(ramdisk.size(), std::max(out.kernel_high, ramdisk_floor), ramdisk_top, in.boot.ramdisk.string());
+        place_ramdisk(ramdisk_size, std::max(out.kernel_high, ramdisk_floor), ramdisk_top, in.boot.ramdisk.string());
+    const std::uint64_t room = (ramdisk_top & ~(kPage - 1)) - out.ramdisk;
+    ramdisk =
+        common::read_image(in.boot.ramdisk, "ramdisk",
+                           {room, "the " + hex(room) + " bytes of room it was given at " + hex(out.ramdisk)}, check);
     out.ramdisk_size = ramdisk.size();
   }
+  check();
 
   // Memory: all of it, 0xA0000-0xFFFFF included (only the E820 leaves it out).
   common::populate_ram_range(d, 0, layout.low_end >> 12, out.extents, check);
@@ -101,7 +120,7 @@ void build(Domain& d, const Inputs& in, Outputs& out, const std::shared_ptr<std:
   check();
 
   // Kernel.
-  if (in.mode == EntryMode::linux64) {
+  if (linux64) {
     GuestMapping m = d.map(kKernelAddr, bz.footprint);
     std::memcpy(m.data(), kernel.data() + bz.setup_size, bz.kernel_size);
     std::memset(m.data() + bz.kernel_size, 0, bz.footprint - bz.kernel_size);
@@ -122,8 +141,12 @@ void build(Domain& d, const Inputs& in, Outputs& out, const std::shared_ptr<std:
     write(d, kCmdlineAddr, c);
   }
   out.e820_entries = layout.e820.size();
+  if (!mp_table.empty()) {
+    write(d, kMpTableAddr, mp_table);
+    out.mp_table = kMpTableAddr;
+  }
 
-  if (in.mode == EntryMode::linux64) {
+  if (linux64) {
     write(d, kZeroPageAddr, make_zero_page(kernel, bz, layout.e820, out.cmdline, out.ramdisk, out.ramdisk_size));
     write(d, kPml4Addr, make_page_tables());
     const std::vector<std::byte> gdt = make_gdt();
@@ -172,6 +195,9 @@ void BuildPvStage::async_run(StageContext& ctx, Completion done) {
   in->config = ctx.config;
   in->boot = ctx.boot;
   in->mode = resolve(entry_, ctx);
+  // The IOAPIC and PIT the table describes are KVM's in-kernel irqchip; Xen's
+  // PVH guests have neither (libxl gives them ACPI tables instead).
+  in->mp_table = ctx.platform.name() == "kvm";
   auto out = std::make_shared<Outputs>();
   auto cancelled = ctx.cancelled;
   run_blocking(
@@ -195,6 +221,7 @@ void BuildPvStage::async_run(StageContext& ctx, Completion done) {
           n["build_pv.ramdisk"] = hex(out->ramdisk);
           n["build_pv.ramdisk_size"] = hex(out->ramdisk_size);
           n["build_pv.e820_entries"] = std::to_string(out->e820_entries);
+          n["build_pv.mp_table"] = hex(out->mp_table);
           n["build_pv.extents_1g"] = std::to_string(e.extents_1g);
           n["build_pv.extents_2m"] = std::to_string(e.extents_2m);
           n["build_pv.pages_4k"] = std::to_string(e.pages_4k);
@@ -204,8 +231,9 @@ void BuildPvStage::async_run(StageContext& ctx, Completion done) {
                        (out->cmdline ? ", cmdline at " + hex(out->cmdline) : std::string(", no cmdline")) +
                        (out->ramdisk_size ? ", ramdisk at " + hex(out->ramdisk) + "+" + hex(out->ramdisk_size)
                                           : std::string(", no ramdisk")) +
-                       "; memory " + std::to_string(in->config.memory >> 20) + " MiB: " + std::to_string(e.extents_1g) +
-                       " x 1G, " + std::to_string(e.extents_2m) + " x 2M, " + std::to_string(e.pages_4k) + " x 4K in " +
+                       (out->mp_table ? ", MP table at " + hex(out->mp_table) : std::string()) + "; memory " +
+                       std::to_string(in->config.memory >> 20) + " MiB: " + std::to_string(e.extents_1g) + " x 1G, " +
+                       std::to_string(e.extents_2m) + " x 2M, " + std::to_string(e.pages_4k) + " x 4K in " +
                        std::to_string(out->populate_time.count()) + " ms; built in " +
                        std::to_string(out->total_time.count()) + " ms");
         }

@@ -26,13 +26,27 @@ PvhImage parse_pvh(std::span<const std::byte> bytes, const std::string& file, st
       image_fail(file, s.paddr_field,
                  "segment " + std::to_string(s.index) + " at " + hex(s.paddr) + "-" + hex(s.end() - 1) +
                      " is outside the RAM available to the kernel (" + hex(kKernelAddr) + "-" + hex(ram_end - 1) + ")");
-  const common::ElfNote* note = img.elf.find_note("Xen", XEN_ELFNOTE_PHYS32_ENTRY);
+  // Every PVH entry note counts: two that disagree leave the entry unknown
+  // (Xen's libelf would take one, another reader the other).
+  const common::ElfNote* note = nullptr;
+  std::uint64_t entry = 0;
+  for (const common::ElfNote& n : img.elf.notes) {
+    if (n.name != "Xen" || n.type != XEN_ELFNOTE_PHYS32_ENTRY) continue;
+    const std::uint64_t value = common::note_numeric(bytes, file, n);
+    if (note && value != entry)
+      image_fail(file, n.desc_offset,
+                 "a second PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY) says " + hex(value) + ", the one at offset " +
+                     hex(note->offset) + " says " + hex(entry));
+    if (!note) {
+      note = &n;
+      entry = value;
+    }
+  }
   if (!note)
     image_fail(file, 0,
                "no PVH entry note (Xen note type " + std::to_string(XEN_ELFNOTE_PHYS32_ENTRY) +
                    ", XEN_ELFNOTE_PHYS32_ENTRY) among the " + std::to_string(img.elf.notes.size()) +
                    " note(s) of its PT_NOTE segments and SHT_NOTE sections");
-  const std::uint64_t entry = common::note_numeric(bytes, file, *note);
   if (entry >= k4G) image_fail(file, note->desc_offset, "PVH entry " + hex(entry) + " is above 4 GiB");
   bool inside = false;
   for (const common::ElfSegment& s : img.elf.segments)

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "hvmtool_common/guest_text.hpp"
 #include "hvmtool_common/image_file.hpp"
 
 namespace hvmtool::common {
@@ -25,26 +26,40 @@ struct Types<64> {
   using Shdr = Elf64_Shdr;
 };
 
-// Notes in [start, start+size) of the file (already inside the file).
+// The padding of the notes in a PT_NOTE segment or SHT_NOTE section: its
+// p_align/sh_addralign, 4 (the usual; 0 and 1 mean the same) or 8 (64-bit
+// GNU property notes). Anything else is not a note layout anyone writes.
+std::uint64_t note_alignment(const std::string& file, std::uint64_t field_at, std::uint64_t align,
+                             const std::string& where) {
+  if (align <= 4) return 4;
+  if (align == 8) return 8;
+  image_fail(file, field_at, where + " alignment " + hex(align) + " is not 4 or 8");
+}
+
+// Notes in [start, start+size) of the file (already inside the file), each
+// header at a multiple of `align`, the name and descriptor padded to it
+// (desc at align_up(header + namesz), next at align_up(desc + descsz)).
+// `offset_field` is the file offset of the p_offset/sh_offset naming `start`.
 void parse_notes(std::span<const std::byte> bytes, const std::string& file, std::uint64_t start, std::uint64_t size,
-                 const std::string& where, std::vector<ElfNote>& out) {
+                 std::uint64_t align, std::uint64_t offset_field, const std::string& where, std::vector<ElfNote>& out) {
+  if (start % align)
+    image_fail(file, offset_field,
+               where + " starts at file offset " + hex(start) + ", not " + std::to_string(align) + "-byte aligned");
   const std::uint64_t end = start + size;
+  auto align_up = [align](std::uint64_t v) { return (v + align - 1) & ~(align - 1); };
   std::uint64_t at = start;
-  // Notes are 4-byte aligned in both classes on x86 (Elf32_Nhdr == Elf64_Nhdr).
   while (at < end) {
-    if (end - at < sizeof(Elf32_Nhdr))
+    if (end - at < sizeof(Elf32_Nhdr))  // Elf32_Nhdr == Elf64_Nhdr on x86
       image_fail(file, at,
                  "note header truncated: " + hex(end - at) + " bytes left in " + where + " (need " +
                      hex(sizeof(Elf32_Nhdr)) + ")");
     const auto nh = load<Elf32_Nhdr>(bytes, at);
     const std::uint64_t name_at = at + sizeof nh;
-    const std::uint64_t name_span = (std::uint64_t(nh.n_namesz) + 3) & ~std::uint64_t(3);
-    const std::uint64_t desc_span = (std::uint64_t(nh.n_descsz) + 3) & ~std::uint64_t(3);
-    if (name_span > end - name_at)
+    if (nh.n_namesz > end - name_at)
       image_fail(file, at + offsetof(Elf32_Nhdr, n_namesz),
                  "note name (" + hex(nh.n_namesz) + " bytes) runs past the end of " + where + " at " + hex(end));
-    const std::uint64_t desc_at = name_at + name_span;
-    if (nh.n_descsz > end - desc_at)
+    const std::uint64_t desc_at = align_up(name_at + nh.n_namesz);
+    if (desc_at > end || nh.n_descsz > end - desc_at)
       image_fail(file, at + offsetof(Elf32_Nhdr, n_descsz),
                  "note descriptor (" + hex(nh.n_descsz) + " bytes) runs past the end of " + where + " at " + hex(end));
     ElfNote n;
@@ -59,7 +74,7 @@ void parse_notes(std::span<const std::byte> bytes, const std::string& file, std:
     n.desc_offset = desc_at;
     n.desc_size = nh.n_descsz;
     out.push_back(std::move(n));
-    at = desc_at + std::min(desc_span, end - desc_at);
+    at = std::min(align_up(desc_at + nh.n_descsz), end);
   }
 }
 
@@ -101,7 +116,10 @@ ElfImage parse(std::span<const std::byte> bytes, const std::string& file, const 
         image_fail(file, at + offsetof(Phdr, p_offset),
                    "note " + seg + " data " + hex(ph.p_offset) + "+" + hex(ph.p_filesz) +
                        " beyond the end of the file (" + hex(size) + " bytes)");
-      parse_notes(bytes, file, ph.p_offset, ph.p_filesz, "note " + seg, img.notes);
+      const std::string where = "note " + seg;
+      parse_notes(bytes, file, ph.p_offset, ph.p_filesz,
+                  note_alignment(file, at + offsetof(Phdr, p_align), ph.p_align, where), at + offsetof(Phdr, p_offset),
+                  where, img.notes);
       continue;
     }
     if (ph.p_type != PT_LOAD || ph.p_memsz == 0) continue;
@@ -153,7 +171,9 @@ ElfImage parse(std::span<const std::byte> bytes, const std::string& file, const 
         image_fail(file, at + offsetof(Shdr, sh_offset),
                    sec + " data " + hex(sh.sh_offset) + "+" + hex(sh.sh_size) + " beyond the end of the file (" +
                        hex(size) + " bytes)");
-      parse_notes(bytes, file, sh.sh_offset, sh.sh_size, sec, img.notes);
+      parse_notes(bytes, file, sh.sh_offset, sh.sh_size,
+                  note_alignment(file, at + offsetof(Shdr, sh_addralign), sh.sh_addralign, sec),
+                  at + offsetof(Shdr, sh_offset), sec, img.notes);
       img.notes_from_sections = true;
     }
   }
@@ -166,12 +186,6 @@ std::uint64_t ElfImage::high() const {
   std::uint64_t h = 0;
   for (const auto& s : segments) h = std::max(h, s.end());
   return h;
-}
-
-const ElfNote* ElfImage::find_note(const std::string& name, std::uint32_t type) const {
-  for (const ElfNote& n : notes)
-    if (n.name == name && n.type == type) return &n;
-  return nullptr;
 }
 
 ElfImage parse_elf(std::span<const std::byte> bytes, const std::string& file, const ElfLimits& limits) {
@@ -198,7 +212,7 @@ std::uint64_t note_numeric(std::span<const std::byte> bytes, const std::string& 
       return load<std::uint64_t>(bytes, note.desc_offset);
     default:
       image_fail(file, note.offset + offsetof(Elf32_Nhdr, n_descsz),
-                 "note \"" + note.name + "\" type " + std::to_string(note.type) + " has a " +
+                 "note " + guest_quote(note.name) + " type " + std::to_string(note.type) + " has a " +
                      std::to_string(note.desc_size) + "-byte descriptor (expected 1, 2, 4 or 8)");
   }
 }

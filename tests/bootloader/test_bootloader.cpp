@@ -8,17 +8,24 @@
 #include <boost/test/unit_test.hpp>
 
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/executor_work_guard.hpp>
+#include <csignal>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
+#include "boot_extract.hpp"
 #include "boot_menu.hpp"
+#include "hvmtool_common/guest_text.hpp"
 #include "partition_table.hpp"
 #include "plugin/plugin_loader.hpp"
 #include "support/recording_platform.hpp"
@@ -28,10 +35,37 @@ using namespace hvmtool;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-using hvmtool::test::NullLogger;
 using hvmtool::test::slurp;
 
 namespace {
+
+// Every line the stage logs, with its level.
+class RecordingLogger final : public Logger {
+ public:
+  void log(LogLevel level, std::string_view m) override {
+    std::lock_guard l(mu_);
+    lines_.emplace_back(level, std::string(m));
+  }
+  bool enabled(LogLevel) const override { return true; }
+  std::vector<std::string> at(LogLevel level) const {
+    std::lock_guard l(mu_);
+    std::vector<std::string> out;
+    for (const auto& [lv, m] : lines_)
+      if (lv == level) out.push_back(m);
+    return out;
+  }
+  bool any_raw_control() const {
+    std::lock_guard l(mu_);
+    for (const auto& line : lines_)
+      for (unsigned char c : line.second)
+        if (c < 0x20 || c == 0x7f) return true;
+    return false;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::pair<LogLevel, std::string>> lines_;
+};
 
 void spit(const fs::path& p, const std::string& data) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
@@ -122,7 +156,7 @@ struct Run {
   std::shared_ptr<test::RecordingPlatform> platform =
       std::make_shared<test::RecordingPlatform>(io, std::make_shared<test::CallLog>());
   PluginLoader loader{{test::build_dir() / "plugins"}};
-  NullLogger log;
+  RecordingLogger log;
   DomainConfig config;
   std::shared_ptr<Stage> stage;
   std::unique_ptr<StageContext> ctx;
@@ -296,7 +330,7 @@ BOOST_AUTO_TEST_CASE(grub_cfg_default_by_title_and_variables) {
   BootMenu bad = parse_grub_cfg("set default=7\nmenuentry A { linux /a }\n");
   auto b = select_entry(bad, {});
   BOOST_TEST(b.entry->kernel == "/a");
-  BOOST_TEST(b.note == "default '7' matches no entry; booting the first");
+  BOOST_TEST(b.note == "default '7' matches no entry; booting the first, entry 0 'A'");
 }
 
 BOOST_AUTO_TEST_CASE(grubenv_saved_entry) {
@@ -470,6 +504,93 @@ BOOST_AUTO_TEST_CASE(bootloader_args) {
   BOOST_TEST(select_entry(m, {"entry=B"}).entry->kernel == "/b");
 }
 
+// What the reader does not follow is a warning with its line; Debian's own
+// preamble (if/else, functions, load_env, export) is not.
+BOOST_AUTO_TEST_CASE(unfollowed_script_features_are_warnings) {
+  using namespace hvmtool::grub;
+  BOOST_TEST(parse_grub_cfg(kDebianGrubCfg).warnings.empty());
+  const BootMenu m = parse_grub_cfg(
+      "set timeout=5\nsource /boot/grub/custom.cfg\nmenuentry 'A' {\n  linux /vmlinuz\n  . /x.cfg\n}\n"
+      "for k in a b; do echo $k; done\nconfigfile /etc/other.cfg\nblscfg\neval \"menuentry x { }\"\n");
+  const std::vector<std::pair<int, std::string>> want = {
+      {2, "'source' is not followed: the entries and settings of '/boot/grub/custom.cfg' are not read"},
+      {5, "'.' is not followed: the entries and settings of '/x.cfg' are not read"},
+      {7, "'for' loops are read once, as if their body ran one time"},
+      {8, "'configfile' is not followed: the entries and settings of '/etc/other.cfg' are not read"},
+      {9, "'blscfg' is not followed: Boot Loader Specification entries (/boot/loader/entries) are not read"},
+      {10, "'eval' is not run: what it would define is not seen"},
+  };
+  BOOST_REQUIRE_EQUAL(m.warnings.size(), want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    BOOST_TEST(m.warnings[i].line == want[i].first);
+    BOOST_TEST(m.warnings[i].text == want[i].second);
+  }
+  BOOST_TEST(m.warnings[0].file == "/boot/grub/custom.cfg");
+  const BootMenu x = parse_extlinux_conf("INCLUDE common.cfg\nLABEL a\n LINUX /k\nMENU INCLUDE more.cfg\n");
+  BOOST_REQUIRE_EQUAL(x.warnings.size(), 2u);
+  BOOST_TEST(x.warnings[0].line == 1);
+  BOOST_TEST(x.warnings[0].text == "'INCLUDE common.cfg' is not followed: its entries are not read");
+  BOOST_TEST(x.warnings[1].text == "'MENU INCLUDE more.cfg' is not followed");
+  const BootMenu l = parse_menu_lst("title A\n kernel /k\nconfigfile /boot/grub/menu2.lst\n");
+  BOOST_REQUIRE_EQUAL(l.warnings.size(), 1u);
+  BOOST_TEST(l.warnings[0].line == 3);
+  BOOST_TEST(l.warnings[0].text == "'configfile /boot/grub/menu2.lst' is not followed: its entries are not read");
+}
+
+// A default that names no entry still boots the first (as GRUB does), and
+// says so with the line that set it.
+BOOST_AUTO_TEST_CASE(a_default_that_matches_nothing_is_noted_with_its_line) {
+  using namespace hvmtool::grub;
+  const BootMenu m = parse_grub_cfg("set timeout=1\nset default=5\nmenuentry 'A' {\n linux /k\n}\n");
+  BOOST_TEST(m.default_line == 2);
+  const Selection s = select_entry(m, {});
+  BOOST_TEST(s.entry->kernel == "/k");
+  BOOST_TEST(s.note == "default '5' matches no entry; booting the first, entry 0 'A'");
+  BOOST_TEST(select_entry(parse_grub_cfg("set default=0\nmenuentry 'A' {\n linux /k\n}\n"), {}).note.empty());
+}
+
+// guest_text: the one rule for guest bytes in messages.
+BOOST_AUTO_TEST_CASE(guest_bytes_are_escaped) {
+  using hvmtool::common::guest_quote;
+  using hvmtool::common::guest_text;
+  BOOST_TEST(guest_text("plain /boot/vmlinuz-6.1 a=b") == "plain /boot/vmlinuz-6.1 a=b");
+  BOOST_TEST(guest_text(std::string("a\x1b[2Jb\0c\x7f\\d\n\t\r", 14)) == "a\\x1b[2Jb\\x00c\\x7f\\\\d\\n\\t\\r");
+  BOOST_TEST(guest_text("D\xc3\xa9"
+                        "bian \xe2\x9c\x93") ==
+             "D\xc3\xa9"
+             "bian \xe2\x9c\x93");  // well-formed UTF-8 stays
+  BOOST_TEST(guest_text("\xc2\x9b"
+                        "31m") == "\\u{009b}31m");  // C1 CSI
+  BOOST_TEST(guest_text("abc\xe2\x80\xae"
+                        "txt.exe") == "abc\\u{202e}txt.exe");  // bidi override
+  BOOST_TEST(guest_text("\xff\xc0\xaf\xed\xa0\x80\xe2\x9c") == "\\xff\\xc0\\xaf\\xed\\xa0\\x80\\xe2\\x9c");
+  BOOST_TEST(guest_text(std::string(2000, 'x')) == std::string(1024, 'x') + "...[+976 bytes]");
+  BOOST_TEST(guest_quote("it's") == "'it\\'s'");
+}
+
+// An ESC sequence and a NUL in a title reach the error line escaped, and the
+// text after the NUL (the reason) is still there.
+BOOST_AUTO_TEST_CASE(guest_titles_in_errors_are_escaped) {
+  using namespace hvmtool::grub;
+  const std::string title("a\x1b[2Jb\0c", 8);
+  const BootMenu m = parse_grub_cfg("menuentry '" + title + "' {\n linux /k\n}\n");
+  BOOST_REQUIRE_EQUAL(m.entries.size(), 1u);
+  BOOST_TEST(m.entries[0].title == title);
+  try {
+    select_entry(m, {"entry=9"});
+    BOOST_FAIL("entry=9 was found");
+  } catch (const Error& e) {
+    BOOST_TEST(std::string(e.what()) ==
+               "domain.bootloader_args: entry=9: no such entry in grub.cfg (entries: 0 'a\\x1b[2Jb\\x00c')");
+  }
+  try {
+    parse_grub_cfg("menuentry '" + title + "' {\n linux /k\n");
+    BOOST_FAIL("an unclosed entry parsed");
+  } catch (const MenuError& e) {
+    BOOST_TEST(std::string(e.what()) == "line 1: menuentry 'a\\x1b[2Jb\\x00c': '{' is never closed");
+  }
+}
+
 BOOST_AUTO_TEST_CASE(crc32_check_value) {
   const char* s = "123456789";
   BOOST_TEST(hvmtool::grub::crc32(reinterpret_cast<const std::uint8_t*>(s), 9) == 0xCBF43926u);
@@ -502,7 +623,8 @@ BOOST_AUTO_TEST_CASE(finds_the_kernel_on_every_table_and_layout) {
         struct stat st {};
         BOOST_REQUIRE(::stat(b.scratch_dir.c_str(), &st) == 0);
         BOOST_TEST((st.st_mode & 0777) == 0700u);
-        BOOST_TEST(b.scratch_dir.filename().string().starts_with("hvmtool-grub-boot-test-"));
+        BOOST_TEST(b.scratch_dir.filename().string().starts_with("hvmtool-grub-" + std::to_string(::getpid()) +
+                                                                 "-boot-test-"));
         const fs::path scratch = b.scratch_dir;
         run.stage->undo(*run.ctx);
         BOOST_TEST(!fs::exists(scratch));
@@ -676,6 +798,7 @@ BOOST_AUTO_TEST_CASE(logical_partitions) {
                              " bs=512 seek=6144 conv=notrunc status=none");
   BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
 
+  fs::copy_file(disk, world().dir.path() / "logical.img.orig", fs::copy_options::overwrite_existing);
   Run logical({disk});
   logical.go();
   BOOST_REQUIRE_MESSAGE(!logical.error, logical.message());
@@ -698,8 +821,45 @@ BOOST_AUTO_TEST_CASE(logical_partitions) {
   Run loop({disk});
   loop.go();
   BOOST_TEST(loop.message() == disk.string() + ": extended boot record at byte " + std::to_string(ebr2 * 512) +
-                                   " links back to byte " + std::to_string(ebr2 * 512) + " (a loop)");
+                                   " links to itself (a loop)");
   BOOST_TEST(loop.leftovers() == 0u);
+
+  // The first EBR links to itself: a link of an extended type with start 0
+  // (links count from the extended partition's start), once read as the end.
+  const std::string good = slurp(disk);
+  bytes = good;
+  bytes[4096 * 512 + 446 + 16 + 4] = 0x05;
+  put32(bytes, 4096 * 512 + 446 + 16 + 8, 0);
+  spit(disk, bytes);
+  Run first({disk});
+  first.go();
+  BOOST_TEST(first.message() == disk.string() + ": extended boot record at byte " + std::to_string(4096 * 512) +
+                                    " links to itself (a loop)");
+
+  // Logical partition 5 grown over logical partition 6.
+  bytes = slurp(world().dir.path() / "logical.img.orig");
+  put32(bytes, 4096 * 512 + 446 + 12, static_cast<std::uint32_t>(fs_sectors + 4096));
+  spit(disk, bytes);
+  const std::uint64_t ebr6 = 4096 + get32(bytes, 4096 * 512 + 446 + 16 + 8);
+  const std::uint64_t start6 = ebr6 + get32(bytes, ebr6 * 512 + 446 + 8);
+  Run grown({disk});
+  grown.go();
+  BOOST_TEST(grown.message() == disk.string() + ": MBR logical partition 6 (entry at byte " +
+                                    std::to_string(ebr6 * 512 + 446) + "): sectors " + std::to_string(start6) + ".." +
+                                    std::to_string(start6 + 2047) + " overlap MBR logical partition 5 (entry at byte " +
+                                    std::to_string(4096 * 512 + 446) + ", sectors 6144.." +
+                                    std::to_string(6144 + fs_sectors + 4096 - 1) + ")");
+
+  // Primary partition 1 grown into the extended partition.
+  bytes = slurp(world().dir.path() / "logical.img.orig");
+  put32(bytes, 446 + 12, 3000);
+  spit(disk, bytes);
+  Run into({disk});
+  into.go();
+  BOOST_TEST(into.message() == disk.string() + ": MBR partition 2 (entry at byte 462): sectors 4096.." +
+                                   std::to_string(4096 + ext_sectors - 1) +
+                                   " overlap MBR partition 1 (entry at byte 446, sectors 2048..5047)");
+  BOOST_TEST(into.leftovers() == 0u);
 }
 
 // Random damage to the filesystem's metadata (superblock, group
@@ -748,6 +908,84 @@ BOOST_AUTO_TEST_CASE(damaged_filesystems_fail_cleanly) {
     BOOST_TEST(run.leftovers() == (run.error ? 0u : 1u), "seed " << seed);
   }
   BOOST_TEST_MESSAGE("damaged filesystems: " << booted << " still booted, " << failed << " refused");
+}
+
+// On a disk: the warnings are logged at warning level with file:line (a
+// `source` of a file that is not there is not worth one), the fallback from
+// a default that names nothing too, and a title with an ESC sequence and a
+// NUL reaches every log line escaped.
+BOOST_AUTO_TEST_CASE(warnings_and_guest_bytes_in_the_log) {
+  const std::string title("evil\x1b[31m\0x", 11);
+  const std::string cfg =
+      "set default=7\nsource ${config_directory}/custom.cfg\nsource /boot/grub/missing.cfg\n"
+      "menuentry '" +
+      title + "' {\n  linux /boot/vmlinuz-hvmtool\n}\n";
+  const fs::path disk = [&] {
+    fs::path root = world().folder("warn.root");
+    fs::create_directories(root / "boot/grub");
+    spit(root / "boot/grub/grub.cfg", cfg);
+    spit(root / "boot/grub/custom.cfg", "menuentry 'custom' {\n linux /k\n}\n");
+    return world().disk("warn.img", "--mbr", "--root " + root.string());
+  }();
+  Run run({disk});
+  run.go();
+  BOOST_REQUIRE_MESSAGE(!run.error, run.message());
+  const std::string where = "grub: " + disk.string() + ": MBR partition 1 at byte 1048576: /boot/grub/grub.cfg:";
+  const std::vector<std::string> warnings = run.log.at(LogLevel::warn);
+  BOOST_REQUIRE_EQUAL(warnings.size(), 2u);
+  BOOST_TEST(warnings[0] == where +
+                                "2: 'source' is not followed: the entries and settings of "
+                                "'/boot/grub/custom.cfg' are not read");
+  BOOST_TEST(warnings[1] ==
+             where + "1: default '7' matches no entry; booting the first, entry 0 'evil\\x1b[31m\\x00x'");
+  const std::vector<std::string> info = run.log.at(LogLevel::info);
+  BOOST_REQUIRE(!info.empty());
+  BOOST_TEST(info.back().find("/boot/grub/grub.cfg entry 0 'evil\\x1b[31m\\x00x': kernel /boot/vmlinuz-hvmtool") !=
+             std::string::npos);
+  BOOST_TEST(!run.log.any_raw_control());
+}
+
+// A run killed with SIGKILL never runs undo(): its folder stays. The folder
+// names carry the pid, and the next run removes those whose process is gone
+// -- only those: a live process's folder, this process's own, and anything
+// else in the parent stay.
+BOOST_AUTO_TEST_CASE(scratch_folders_of_killed_runs_are_swept) {
+  const fs::path disk = world().disk("sweep.img", "--mbr --layout grub");
+  const test::TempDir scratch;
+  const fs::path parent = scratch.path();
+  const pid_t child = ::fork();  // before any thread of this test starts
+  BOOST_REQUIRE(child >= 0);
+  if (child == 0) {
+    const fs::path dir = grub::make_scratch_dir(parent, "killed");
+    std::ofstream(dir / "kernel") << "half a kernel";
+    ::raise(SIGKILL);
+    ::_exit(1);
+  }
+  int status = 0;
+  BOOST_REQUIRE(::waitpid(child, &status, 0) == child);
+  BOOST_REQUIRE(WIFSIGNALED(status));
+  BOOST_REQUIRE_EQUAL(files_in(parent), 1u);
+  const fs::path killed = fs::directory_iterator(parent)->path();
+  BOOST_TEST(killed.filename().string().starts_with("hvmtool-grub-" + std::to_string(child) + "-killed-"));
+  const fs::path live = parent / "hvmtool-grub-1-other-aaaaaa";
+  const fs::path own = parent / ("hvmtool-grub-" + std::to_string(::getpid()) + "-other-bbbbbb");
+  const fs::path odd = parent / "hvmtool-grub-x1-other-cccccc";
+  for (const fs::path& p : {live, own, odd}) fs::create_directory(p);
+
+  Run run({disk}, {}, {{"tmpdir", parent.string()}});
+  run.go();
+  BOOST_REQUIRE_MESSAGE(!run.error, run.message());
+  BOOST_TEST(!fs::exists(killed));
+  BOOST_TEST(fs::exists(live));
+  BOOST_TEST(fs::exists(own));
+  BOOST_TEST(fs::exists(odd));
+  BOOST_TEST(run.ctx->boot.scratch_dir.filename().string().starts_with("hvmtool-grub-" + std::to_string(::getpid()) +
+                                                                       "-boot-test-"));
+  const auto info = run.log.at(LogLevel::info);
+  BOOST_TEST(std::count(info.begin(), info.end(),
+                        "grub: removed 1 scratch folder(s) of processes that no longer run from " + parent.string()) ==
+             1);
+  for (const fs::path& p : {live, own, odd}) fs::remove(p);
 }
 
 // undo() while the files are being copied (a 48 MiB initrd): the copy
@@ -1033,6 +1271,45 @@ const std::vector<Hostile>& hostile_disks() {
          return d.string() + ": truncated: GPT partition entry array (1048576 bytes at byte " + std::to_string(at) +
                 ") ends beyond the image's " + disk_bytes_text(d) + " bytes";
        }},
+      {"overlapping MBR partitions",
+       [] {
+         return edited("mbr-overlap", "--mbr", [](std::string& b) {
+           b[462 + 4] = static_cast<char>(0x83);
+           put32(b, 462 + 8, 4096);
+           put32(b, 462 + 12, 2048);
+         });
+       },
+       [](const fs::path& d) {
+         const std::uint32_t sectors = get32(slurp(d), 446 + 12);
+         return d.string() +
+                ": MBR partition 2 (entry at byte 462): sectors 4096..6143 overlap MBR partition 1 (entry at byte 446, "
+                "sectors 2048.." +
+                std::to_string(2048 + sectors - 1) + ")";
+       }},
+      {"overlapping GPT partitions",
+       [] {
+         return edited("gpt-overlap", "--gpt", [](std::string& b) {
+           std::memcpy(b.data() + 1024 + 128, b.data() + 1024, 128);
+           b[1024 + 128 + 16] ^= 0x01;  // another unique GUID
+           put64(b, 1024 + 128 + 32, 2056);
+           put64(b, 1024 + 128 + 40, 2148);
+           fix_gpt_crcs(b);
+         });
+       },
+       [](const fs::path& d) {
+         const std::string b = slurp(d);
+         std::uint64_t last;
+         std::memcpy(&last, b.data() + 1024 + 40, 8);
+         return d.string() +
+                ": GPT partition 2 (entry at byte 1152): sectors 2056..2148 overlap GPT partition 1 (entry at byte "
+                "1024, sectors 2048.." +
+                std::to_string(last) + ")";
+       }},
+      {"terminal escapes in a kernel path",
+       [] {
+         return disk_with("escapes", {{"boot/grub/grub.cfg", grub_linux(std::string("/boot/\x1b[31mvmlinuz"))}});
+       },
+       [](const fs::path& d) { return d.string() + kPart + "kernel '/boot/\\x1b[31mvmlinuz': not found"; }},
       {"not an ext filesystem",
        [] { return edited("notext", "--mbr", [](std::string& b) { std::memset(b.data() + (1 << 20), 0, 4096); }); },
        [](const fs::path& d) {
@@ -1060,6 +1337,7 @@ BOOST_AUTO_TEST_CASE(hostile_disks_give_exact_errors_and_leave_nothing) {
       run.workers.join();
       BOOST_TEST(run.leftovers() == 0u);
       // The error is an ImageError, except for what is not about the disk's content.
+      BOOST_REQUIRE(run.error);
       bool image_error = false;
       try {
         std::rethrow_exception(run.error);

@@ -250,6 +250,175 @@ BOOST_AUTO_TEST_CASE(a_cancelled_build_stops_before_populating) {
   BOOST_TEST(b.ctx->notes.count("build_hvm.extents_2m") == 0u);
 }
 
+// ---- what cannot fit is refused from its size, before it is read ----------
+
+namespace {
+
+std::uint64_t page_up(std::uint64_t v) { return (v + 0xFFF) & ~std::uint64_t{0xFFF}; }
+
+// End of hvmloader's highest PT_LOAD: where the modules' area starts.
+std::uint64_t loader_end() {
+  const std::string elf = slurp(HVMLOADER_PATH);
+  Elf32_Ehdr eh;
+  std::memcpy(&eh, elf.data(), sizeof eh);
+  std::uint64_t end = 0;
+  for (int i = 0; i < eh.e_phnum; ++i) {
+    Elf32_Phdr ph;
+    std::memcpy(&ph, elf.data() + eh.e_phoff + i * sizeof ph, sizeof ph);
+    if (ph.p_type == PT_LOAD) end = std::max<std::uint64_t>(end, ph.p_paddr + ph.p_memsz);
+  }
+  return end;
+}
+
+std::string message(Build& b) {
+  try {
+    b.rethrow();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+fs::path sparse_file(const test::TempDir& tmp, const std::string& name, std::uint64_t size) {
+  const fs::path p = tmp.write(name, "");
+  fs::resize_file(p, size);
+  return p;
+}
+
+}  // namespace
+
+// A sparse 2 GiB "kernel" once took 27 s and 2 GiB of memory to read before
+// its refusal; a 1 TiB one could not be allocated at all. Now its size (stat)
+// is held against the low RAM left for modules and it is refused at once,
+// before any memory is populated; the ramdisk the same way after the kernel.
+BOOST_AUTO_TEST_CASE(modules_that_cannot_fit_are_refused_before_they_are_read) {
+  test::TempDir tmp;
+  const std::uint64_t floor = std::max<std::uint64_t>(0x100000, page_up(loader_end()));
+  const std::uint64_t top = (128ull << 20) - 0x10000;
+  auto room_text = [&](std::uint64_t left) {
+    return hex(left) + " bytes of low RAM left for modules (between " + hex(floor) + " and " + hex(top) +
+           "; memory is 128 MiB)";
+  };
+  for (std::uint64_t size : {2ull << 30, 1ull << 40}) {
+    BOOST_TEST_CONTEXT("kernel of " << hex(size) << " bytes") {
+      DomainConfig c = domain(128ull << 20);
+      c.kernel = sparse_file(tmp, "kernel", size);
+      const auto t0 = std::chrono::steady_clock::now();
+      Build b(c);
+      const auto took = std::chrono::steady_clock::now() - t0;
+      BOOST_TEST(message(b) == c.kernel.string() + ": offset " + hex(top - floor) + ": kernel is " + hex(size) +
+                                   " bytes, more than the " + room_text(top - floor));
+      BOOST_TEST(std::chrono::duration_cast<std::chrono::milliseconds>(took).count() < 2000);
+      BOOST_TEST(b.calls->index_of("populate_physmap") == -1);
+    }
+  }
+  // The ramdisk gets what the kernel leaves.
+  DomainConfig c = domain(128ull << 20);
+  c.kernel = TEST_BZIMAGE;
+  c.ramdisk = sparse_file(tmp, "initrd", 1ull << 40);
+  Build b(c);
+  const std::uint64_t left = top - floor - page_up(fs::file_size(TEST_BZIMAGE));
+  BOOST_TEST(message(b) == c.ramdisk.string() + ": offset " + hex(left) +
+                               ": ramdisk is 0x10000000000 bytes, more than the " + room_text(left));
+  BOOST_TEST(b.calls->index_of("populate_physmap") == -1);
+}
+
+// ---- the bzImage hvmloader will boot is checked on the host ----------------
+
+namespace {
+
+template <typename T>
+void put(std::string& f, std::size_t off, T v) {
+  std::memcpy(f.data() + off, &v, sizeof v);
+}
+template <typename T>
+T get(const std::string& f, std::size_t off) {
+  T v;
+  std::memcpy(&v, f.data() + off, sizeof v);
+  return v;
+}
+
+// The test kernel's protected-mode size and footprint, as the boot protocol reads them.
+std::uint64_t pm_bytes(const std::string& k) {
+  return std::min<std::uint64_t>(std::uint64_t(get<std::uint32_t>(k, 0x1f4)) * 16, k.size() - 1024);
+}
+std::uint64_t footprint(const std::string& k) {
+  return page_up(std::max<std::uint64_t>(pm_bytes(k), get<std::uint32_t>(k, 0x260)));
+}
+
+}  // namespace
+
+// hvmloader used to find these inside the guest and crash it (exit 3, the
+// reason only in the guest's log). build_hvm now parses the header with the
+// parser build_pv uses, for hvmloader's 32-bit entry, before a domain is
+// built: the error names the file and the field.
+BOOST_AUTO_TEST_CASE(bzimage_for_hvmloader_is_checked_on_the_host) {
+  const std::string original = slurp(TEST_BZIMAGE);
+  const std::uint64_t kend = std::max(page_up(0x100000 + footprint(original)), page_up(loader_end()));
+  struct K {
+    std::string name;
+    std::function<void(std::string&, DomainConfig&, const test::TempDir&)> mutate;
+    std::string reason;  // after "FILE: "
+  };
+  const std::vector<K> cases = {
+      {"not a bzImage", [](std::string& f, DomainConfig&, const test::TempDir&) { f[0x203] = 'X'; },
+       "offset 0x202: no \"HdrS\" setup header signature (not a bzImage)"},
+      {"protocol too old for the 32-bit entry",
+       [](std::string& f, DomainConfig&, const test::TempDir&) { put<std::uint16_t>(f, 0x206, 0x0201); },
+       "offset 0x206: boot protocol 2.01 is too old (the 32-bit entry needs 2.02)"},
+      {"code32_start outside the kernel",
+       [](std::string& f, DomainConfig&, const test::TempDir&) { put<std::uint32_t>(f, 0x214, 0x2000000); },
+       "offset 0x214: code32_start 0x2000000 is outside the kernel loaded at 0x100000-" +
+           hex(0x100000 + pm_bytes(original) - 1)},
+      {"command line longer than cmdline_size",
+       [](std::string&, DomainConfig& c, const test::TempDir&) { c.cmdline = std::string(2048, 'x'); },
+       "offset 0x238: the command line is 2048 bytes, more than the kernel's cmdline_size (2047)"},
+      {"init_size beyond RAM",
+       [](std::string& f, DomainConfig&, const test::TempDir&) { put<std::uint32_t>(f, 0x260, 0x4000000); },
+       "offset 0x260: the kernel needs 0x4000000 bytes from 0x100000, beyond the end of RAM at 0x3ff0000"},
+  };
+  for (const K& k : cases) {
+    BOOST_TEST_CONTEXT(k.name) {
+      test::TempDir tmp;
+      std::string bytes = original;
+      DomainConfig c = domain(64ull << 20);
+      k.mutate(bytes, c, tmp);
+      c.kernel = tmp.write("bzImage", bytes);
+      Build b(c);
+      BOOST_TEST(message(b) == c.kernel.string() + ": " + k.reason);
+      BOOST_TEST(b.calls->index_of("populate_physmap") == -1);
+    }
+  }
+  // The ramdisk must fit where hvmloader moves it: below initrd_addr_max,
+  // above the kernel's init_size and hvmloader.
+  {
+    test::TempDir tmp;
+    std::string bytes = original;
+    put<std::uint32_t>(bytes, 0x22c, static_cast<std::uint32_t>(kend + 0xFFFF));
+    DomainConfig c = domain(64ull << 20);
+    c.kernel = tmp.write("bzImage", bytes);
+    c.ramdisk = tmp.write("initrd", std::string(0x10001, 'r'));
+    Build b(c);
+    BOOST_TEST(message(b) == "build_hvm: no room for the ramdisk " + c.ramdisk.string() +
+                                 " (0x10001 bytes) between the kernel's end " + hex(kend) + " and " +
+                                 hex(kend + 0x10000) + ", where hvmloader moves it");
+    BOOST_TEST(b.calls->index_of("populate_physmap") == -1);
+    c.ramdisk = tmp.write("initrd", std::string(0x10000, 'r'));
+    Build fits(c);
+    fits.rethrow();
+  }
+  // With a BIOS module hvmloader boots the BIOS and never reads the kernel:
+  // whatever it is, it is only a module then.
+  if (fs::exists("/usr/share/seabios/bios.bin")) {
+    test::TempDir tmp;
+    DomainConfig c = domain(64ull << 20);
+    c.bios = "seabios";
+    c.kernel = tmp.write("not-a-kernel", "just some bytes");
+    Build b(c);
+    b.rethrow();
+  }
+}
+
 // ---- malformed images ------------------------------------------------------
 
 namespace {

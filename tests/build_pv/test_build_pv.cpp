@@ -21,6 +21,7 @@
 #include <iostream>
 #include <typeinfo>
 
+#include "hvmtool_common/elf_image.hpp"
 #include "plugin/plugin_loader.hpp"
 #include "runner/domain_run.hpp"
 #include "support/recording_platform.hpp"
@@ -55,12 +56,13 @@ void put(std::string& f, std::size_t off, T v) {
 
 constexpr std::uint64_t k4G = 1ull << 32;
 
-// The platform a xen host would be, for the "type pv belongs to xen" check:
-// a recording platform that calls itself xen.
-class XenNamedPlatform final : public Platform {
+// A recording platform under another platform's name, for what build_pv
+// decides by the platform: "type pv belongs to xen", "an MP table on kvm".
+class NamedPlatform final : public Platform {
  public:
-  XenNamedPlatform(boost::asio::io_context& io, std::shared_ptr<test::CallLog> log) : inner_(io, std::move(log)) {}
-  std::string_view name() const override { return "xen"; }
+  NamedPlatform(boost::asio::io_context& io, std::shared_ptr<test::CallLog> log, std::string name)
+      : inner_(io, std::move(log)), name_(std::move(name)) {}
+  std::string_view name() const override { return name_; }
   void check_available() override { inner_.check_available(); }
   std::unique_ptr<Domain> create_domain(const DomainCreateInfo& info) override { return inner_.create_domain(info); }
   Store& store() override { return inner_.store(); }
@@ -69,6 +71,7 @@ class XenNamedPlatform final : public Platform {
 
  private:
   test::RecordingPlatform inner_;
+  std::string name_;
 };
 
 // Runs only the build stage on a fresh recording domain and keeps the domain.
@@ -83,11 +86,11 @@ struct Build {
   std::unique_ptr<StageContext> ctx;
   std::exception_ptr error;
 
-  Build(DomainConfig c, test::RecordingOptions o = {}, std::string entry = "auto", bool xen = false,
+  Build(DomainConfig c, test::RecordingOptions o = {}, std::string entry = "auto", std::string platform_name = "",
         bool cancel_first = false)
       : config(std::move(c)) {
-    if (xen)
-      platform = std::make_shared<XenNamedPlatform>(io, calls);
+    if (!platform_name.empty())
+      platform = std::make_shared<NamedPlatform>(io, calls, platform_name);
     else
       platform = std::make_shared<test::RecordingPlatform>(io, calls, o);
     std::map<std::string, ParamValue> values{{"entry", ParamValue{entry, {}}}};
@@ -287,6 +290,91 @@ BOOST_AUTO_TEST_CASE(pvh_start_info_memmap_modlist_and_segments) {
   BOOST_TEST(all_populated(b, 0, 64ull << 20));
 }
 
+// The MP table (MP specification 1.4) Linux finds in the BIOS area on kvm:
+// its checksums, the processors (APIC id = vCPU index, the BSP first, the
+// vCPUs beyond `vcpus` disabled), the ISA bus, KVM's IOAPIC, ISA IRQ n on
+// IOAPIC pin n but the PIT's IRQ 0 on pin 2 and no IRQ 2 (the cascade), as
+// the kvm platform routes them, ExtINT on LINT0 and NMI on LINT1.
+BOOST_AUTO_TEST_CASE(mp_table_on_kvm_describes_the_in_kernel_irqchip) {
+  auto sum = [](const std::string& s) {
+    unsigned v = 0;
+    for (char ch : s) v += static_cast<unsigned char>(ch);
+    return v & 0xff;
+  };
+  for (DomainType type : {DomainType::pv, DomainType::pvh}) {
+    DomainConfig c = domain(type, 64ull << 20, type == DomainType::pvh ? TEST_PVHKERNEL : TEST_BZIMAGE);
+    c.vcpus = 2;
+    c.maxvcpus = 3;
+    Build b(c, {}, "auto", "kvm");
+    b.rethrow();
+    BOOST_TEST(b.note("mp_table") == 0xF0000u);
+    const std::string fp = b.mem(0xF0000, 16);
+    BOOST_TEST(fp.substr(0, 4) == "_MP_");
+    BOOST_TEST(at<std::uint32_t>(fp, 4) == 0xF0010u);  // the configuration table
+    BOOST_TEST(at<std::uint8_t>(fp, 8) == 1u);         // 16 bytes
+    BOOST_TEST(at<std::uint8_t>(fp, 9) == 4u);         // version 1.4
+    BOOST_TEST(sum(fp) == 0u);
+    BOOST_TEST(fp.substr(11, 5) == std::string(5, '\0'));  // a table follows; virtual wire mode
+
+    const std::uint16_t len = b.read<std::uint16_t>(0xF0014);
+    const std::string t = b.mem(0xF0010, len);
+    BOOST_TEST(t.substr(0, 4) == "PCMP");
+    BOOST_TEST(at<std::uint8_t>(t, 6) == 4u);
+    BOOST_TEST(sum(t) == 0u);
+    BOOST_TEST(at<std::uint32_t>(t, 36) == 0xFEE00000u);  // local APICs
+    const unsigned count = at<std::uint16_t>(t, 34);
+    BOOST_TEST(count == 3u + 1 + 1 + 15 + 2);
+    BOOST_TEST(len == 44u + 3 * 20 + 19 * 8);
+
+    std::size_t off = 44;
+    for (unsigned cpu = 0; cpu < 3; ++cpu, off += 20) {
+      BOOST_TEST(at<std::uint8_t>(t, off) == 0u);
+      BOOST_TEST(at<std::uint8_t>(t, off + 1) == cpu);  // APIC id
+      BOOST_TEST(at<std::uint8_t>(t, off + 2) == 0x14u);
+      BOOST_TEST(at<std::uint8_t>(t, off + 3) == (cpu == 0 ? 3u : cpu == 1 ? 1u : 0u));  // BSP|enabled, enabled, off
+    }
+    BOOST_TEST(at<std::uint8_t>(t, off) == 1u);
+    BOOST_TEST(t.substr(off + 2, 6) == "ISA   ");
+    off += 8;
+    BOOST_TEST(at<std::uint8_t>(t, off) == 2u);
+    const unsigned ioapic = at<std::uint8_t>(t, off + 1);
+    BOOST_TEST(ioapic == 3u);  // after the LAPICs
+    BOOST_TEST(at<std::uint8_t>(t, off + 3) == 1u);
+    BOOST_TEST(at<std::uint32_t>(t, off + 4) == 0xFEC00000u);
+    off += 8;
+    for (unsigned irq : {0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}) {
+      BOOST_TEST(at<std::uint8_t>(t, off) == 3u);
+      BOOST_TEST(at<std::uint8_t>(t, off + 1) == 0u);   // INT
+      BOOST_TEST(at<std::uint16_t>(t, off + 2) == 0u);  // ISA: edge, active high
+      BOOST_TEST(at<std::uint8_t>(t, off + 5) == irq);
+      BOOST_TEST(at<std::uint8_t>(t, off + 6) == ioapic);
+      BOOST_TEST(at<std::uint8_t>(t, off + 7) == (irq == 0 ? 2u : irq));
+      off += 8;
+    }
+    BOOST_TEST(at<std::uint8_t>(t, off) == 4u);
+    BOOST_TEST(at<std::uint8_t>(t, off + 1) == 3u);  // ExtINT
+    BOOST_TEST(at<std::uint8_t>(t, off + 7) == 0u);  // LINT0
+    BOOST_TEST(at<std::uint8_t>(t, off + 8) == 4u);
+    BOOST_TEST(at<std::uint8_t>(t, off + 9) == 1u);   // NMI
+    BOOST_TEST(at<std::uint8_t>(t, off + 15) == 1u);  // LINT1
+  }
+  // Not on other platforms: Xen's PVH guests have no IOAPIC or PIT.
+  for (const char* other : {"", "xen"}) {
+    Build b(domain(DomainType::pvh, 64ull << 20, TEST_PVHKERNEL), {}, "auto", other);
+    b.rethrow();
+    BOOST_TEST(b.note("mp_table") == 0u);
+    BOOST_TEST(b.mem(0xF0000, 16) == std::string(16, '\0'));
+  }
+  // More vCPUs than APIC ids below the IOAPIC's: a clear error before any memory is populated.
+  {
+    DomainConfig c = domain(DomainType::pvh, 64ull << 20, TEST_PVHKERNEL);
+    c.vcpus = 255;
+    Build b(c, {}, "auto", "kvm");
+    BOOST_TEST(b.message() == "build_pv: an MP table lists 1 to 254 vCPUs, not 255 of 255");
+    BOOST_TEST(b.calls->index_of("populate_physmap") == -1);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(pvh_note_found_through_sections_without_pt_note) {
   test::TempDir tmp;
   std::string elf = slurp(TEST_PVHKERNEL);
@@ -356,7 +444,7 @@ BOOST_AUTO_TEST_CASE(entry_choice_and_platform_checks) {
   }
   // Classic PV on xen is the xen platform's builder.
   {
-    Build b(domain(DomainType::pv, 16ull << 20, TEST_BZIMAGE), {}, "auto", true);
+    Build b(domain(DomainType::pv, 16ull << 20, TEST_BZIMAGE), {}, "auto", "xen");
     BOOST_TEST(b.message() ==
                "build_pv: domain 't' is type pv on xen: a classic PV kernel is built by the xen platform's PV "
                "builder, not build_pv (stages: {build: build_xen_pv}), or use type: pvh");
@@ -367,8 +455,9 @@ BOOST_AUTO_TEST_CASE(entry_choice_and_platform_checks) {
     DomainConfig c = domain(DomainType::pv, 16ull << 20, TEST_BZIMAGE);
     c.cmdline = std::string(2048, 'x');
     Build b(c);
-    BOOST_TEST(b.message() ==
-               "build_pv: the command line is 2048 bytes; " + std::string(TEST_BZIMAGE) + " accepts at most 2047");
+    BOOST_TEST(b.message() == std::string(TEST_BZIMAGE) +
+                                  ": offset 0x238: the command line is 2048 bytes, more than the kernel's cmdline_size "
+                                  "(2047)");
   }
   // A ramdisk that does not fit between the kernel and the end of RAM.
   {
@@ -405,8 +494,163 @@ BOOST_AUTO_TEST_CASE(entry_choice_and_platform_checks) {
   }
 }
 
+// Kernel and ramdisk sizes are held against the guest's RAM from stat
+// alone: a sparse 2 GiB kernel or a 1 TiB ramdisk is refused at once, the
+// ramdisk before the kernel is even read, and nothing is populated.
+BOOST_AUTO_TEST_CASE(images_that_cannot_fit_are_refused_before_they_are_read) {
+  test::TempDir tmp;
+  auto sparse = [&](const std::string& name, std::uint64_t size) {
+    const fs::path p = tmp.write(name, "");
+    fs::resize_file(p, size);
+    return p;
+  };
+  const std::string ram = "more than the 0x3f00000 bytes of RAM from 1 MiB";
+  {
+    DomainConfig c = domain(DomainType::pv, 64ull << 20, sparse("kernel", 2ull << 30));
+    const auto t0 = std::chrono::steady_clock::now();
+    Build b(c);
+    const auto took = std::chrono::steady_clock::now() - t0;
+    BOOST_TEST(b.message() == c.kernel.string() + ": offset 0x3f00000: kernel is 0x80000000 bytes, " + ram);
+    BOOST_TEST(std::chrono::duration_cast<std::chrono::milliseconds>(took).count() < 2000);
+    BOOST_TEST(b.calls->index_of("populate_physmap") == -1);
+  }
+  {
+    DomainConfig c = domain(DomainType::pv, 64ull << 20, sparse("kernel2", 2ull << 30));
+    c.ramdisk = sparse("initrd", 1ull << 40);
+    Build b(c);
+    BOOST_TEST(b.message() == c.ramdisk.string() + ": offset 0x3f00000: ramdisk is 0x10000000000 bytes, " + ram);
+    BOOST_TEST(b.calls->index_of("populate_physmap") == -1);
+  }
+}
+
+// ---- PVH notes -------------------------------------------------------------
+
+namespace {
+
+// The test kernel with its PT_NOTE pointed at `blob`, appended at `where`
+// (padded with zeros up to it), and no section headers.
+std::string with_notes(std::string f, std::size_t where, const std::string& blob, std::uint32_t align = 4) {
+  std::size_t ph = 0;
+  const auto eh = at<Elf32_Ehdr>(f, 0);
+  for (unsigned i = 0; i < eh.e_phnum; ++i) {
+    const std::size_t o = eh.e_phoff + i * sizeof(Elf32_Phdr);
+    if (at<Elf32_Phdr>(f, o).p_type == PT_NOTE) ph = o;
+  }
+  f.resize(where, '\0');
+  f += blob;
+  put<Elf32_Off>(f, ph + offsetof(Elf32_Phdr, p_offset), static_cast<Elf32_Off>(where));
+  put<Elf32_Word>(f, ph + offsetof(Elf32_Phdr, p_filesz), static_cast<Elf32_Word>(blob.size()));
+  put<Elf32_Word>(f, ph + offsetof(Elf32_Phdr, p_align), align);
+  put<Elf32_Half>(f, offsetof(Elf32_Ehdr, e_shnum), 0);
+  put<Elf32_Off>(f, offsetof(Elf32_Ehdr, e_shoff), 0);
+  return f;
+}
+
+std::string note(const std::string& name, std::uint32_t type, const std::string& desc) {
+  std::string n(12, '\0');
+  put<std::uint32_t>(n, 0, static_cast<std::uint32_t>(name.size() + 1));
+  put<std::uint32_t>(n, 4, static_cast<std::uint32_t>(desc.size()));
+  put<std::uint32_t>(n, 8, type);
+  n += name;
+  n.push_back('\0');
+  n.resize((n.size() + 3) & ~std::size_t(3), '\0');
+  n += desc;
+  n.resize((n.size() + 3) & ~std::size_t(3), '\0');
+  return n;
+}
+
+std::string entry_note(std::uint32_t entry) {
+  std::string d(4, '\0');
+  put<std::uint32_t>(d, 0, entry);
+  return note("Xen", 18, d);
+}
+
+std::size_t note_phdr(const std::string& f) {
+  const auto eh = at<Elf32_Ehdr>(f, 0);
+  for (unsigned i = 0; i < eh.e_phnum; ++i) {
+    const std::size_t o = eh.e_phoff + i * sizeof(Elf32_Phdr);
+    if (at<Elf32_Phdr>(f, o).p_type == PT_NOTE) return o;
+  }
+  return 0;
+}
+
+}  // namespace
+
+// Two XEN_ELFNOTE_PHYS32_ENTRY notes that disagree (the first used to win),
+// notes at an offset their alignment forbids, or in a segment of an
+// alignment no note layout has, are refused; identical duplicates and
+// 8-byte-aligned notes are read.
+BOOST_AUTO_TEST_CASE(pvh_entry_notes_conflicting_or_misaligned) {
+  test::TempDir tmp;
+  const std::string elf = slurp(TEST_PVHKERNEL);
+  const std::uint32_t entry = at<Elf32_Ehdr>(elf, 0).e_entry;
+  const std::size_t end = (elf.size() + 7) & ~std::size_t(7);
+  auto build = [&](const std::string& bytes) {
+    return std::make_unique<Build>(domain(DomainType::pvh, 64ull << 20, tmp.write("k.elf", bytes)));
+  };
+  const std::string file = (tmp.path() / "k.elf").string();
+  {
+    auto b = build(with_notes(elf, end, entry_note(entry) + entry_note(entry + 1)));
+    BOOST_TEST(b->message() == file + ": offset " + hex(end + 20 + 16) +
+                                   ": a second PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY) says " + hex(entry + 1) +
+                                   ", the one at offset " + hex(end) + " says " + hex(entry));
+    BOOST_TEST(b->calls->index_of("populate_physmap") == -1);
+  }
+  {
+    auto b = build(with_notes(elf, end, entry_note(entry) + note("Xen", 6, "lnx") + entry_note(entry)));
+    b->rethrow();
+    BOOST_TEST(b->dom().vcpu_contexts().at(0).rip == entry);
+  }
+  {
+    auto b = build(with_notes(elf, end + 2, entry_note(entry)));
+    BOOST_TEST(b->message() == file + ": offset " + hex(note_phdr(elf) + 4) +
+                                   ": note segment 1 starts at file offset " + hex(end + 2) + ", not 4-byte aligned");
+  }
+  {
+    auto b = build(with_notes(elf, end + 4, entry_note(entry), 8));
+    BOOST_TEST(b->message() == file + ": offset " + hex(note_phdr(elf) + 4) +
+                                   ": note segment 1 starts at file offset " + hex(end + 4) + ", not 8-byte aligned");
+  }
+  {
+    auto b = build(with_notes(elf, end, entry_note(entry), 16));
+    BOOST_TEST(b->message() ==
+               file + ": offset " + hex(note_phdr(elf) + 28) + ": note segment 1 alignment 0x10 is not 4 or 8");
+  }
+  {
+    // 8-byte alignment: a 5-byte name pads to 8 before the descriptor.
+    std::string n(12, '\0');
+    put<std::uint32_t>(n, 0, 4);
+    put<std::uint32_t>(n, 4, 3);
+    put<std::uint32_t>(n, 8, 1);
+    n += std::string("GNU\0", 4) + std::string("abc\0\0\0\0\0", 8);
+    auto b = build(with_notes(elf, end, n + entry_note(entry), 8));
+    b->rethrow();
+    BOOST_TEST(b->dom().vcpu_contexts().at(0).rip == entry);
+  }
+}
+
+// A note name is guest bytes: an ESC sequence or a NUL in it reaches the
+// message escaped, and the reason after it is still there.
+BOOST_AUTO_TEST_CASE(note_names_are_escaped_in_messages) {
+  const std::string name = std::string("Xen\x1b[2J", 7) + std::string("\0tail", 5);
+  std::string elf = slurp(TEST_PVHKERNEL);
+  elf = with_notes(elf, (elf.size() + 7) & ~std::size_t(7), note(name, 18, "abc"));
+  const std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(elf.data()), elf.size());
+  const common::ElfImage img = common::parse_elf(bytes, "k.elf");
+  BOOST_REQUIRE_EQUAL(img.notes.size(), 1u);
+  try {
+    common::note_numeric(bytes, "k.elf", img.notes[0]);
+    BOOST_FAIL("a 3-byte descriptor was read as a number");
+  } catch (const ImageError& e) {
+    const std::string m = e.what();
+    BOOST_TEST(m == "k.elf: offset " + hex(img.notes[0].offset + 4) +
+                        ": note 'Xen\\x1b[2J' type 18 has a 3-byte descriptor (expected 1, 2, 4 or 8)");
+    BOOST_TEST(m.find('\x1b') == std::string::npos);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_cancelled_build_stops_before_populating) {
-  Build b(domain(DomainType::pv, 64ull << 20, TEST_BZIMAGE), {}, "auto", false, true);
+  Build b(domain(DomainType::pv, 64ull << 20, TEST_BZIMAGE), {}, "auto", "", true);
   BOOST_CHECK_THROW(b.rethrow(), CancelledError);
   BOOST_TEST(b.calls->index_of("populate_physmap") == -1);
   BOOST_TEST(b.ctx->notes.count("build_pv.entry") == 0u);
@@ -424,11 +668,17 @@ struct Case {
 
 std::string off(std::uint64_t o) { return "offset " + hex(o) + ": "; }
 
+// The test kernel's protected-mode bytes as the boot protocol counts them:
+// syssize paragraphs, within the file after the 1024-byte setup.
+std::uint64_t pm_bytes(const std::string& k) {
+  return std::min<std::uint64_t>(std::uint64_t(at<std::uint32_t>(k, 0x1f4)) * 16, k.size() - 1024);
+}
+
 std::vector<Case> bzimage_cases() {
   return {
       {"empty file", [](std::string& f) { f.clear(); }, [](const std::string&) { return off(0) + "kernel is empty"; }},
       {"truncated setup", [](std::string& f) { f.resize(0x200); },
-       [](const std::string&) { return off(0) + "truncated setup header (0x200 bytes, need at least 0x264)"; }},
+       [](const std::string&) { return off(0) + "truncated setup header (0x200 bytes, need at least 0x208)"; }},
       {"bad boot flag", [](std::string& f) { f[0x1fe] = 0; },
        [](const std::string&) { return off(0x1fe) + "boot flag 0xaa00 is not 0xaa55"; }},
       {"bad HdrS", [](std::string& f) { f[0x203] = 'X'; },
@@ -443,7 +693,10 @@ std::vector<Case> bzimage_cases() {
                 " bytes)";
        }},
       {"header end beyond setup", [](std::string& f) { f[0x201] = 0; },
-       [](const std::string&) { return off(0x201) + "setup header end 0x202 is outside 0x264-0x400"; }},
+       [](const std::string&) {
+         return off(0x201) +
+                "setup header end 0x202 is outside 0x26c-0x400 (protocol 2.15's fields to the end of setup)";
+       }},
       {"syssize beyond file",
        [](std::string& f) { put<std::uint32_t>(f, 0x1f4, static_cast<std::uint32_t>(f.size() / 16)); },
        [](const std::string& o) {
@@ -458,6 +711,80 @@ std::vector<Case> bzimage_cases() {
       {"init_size beyond RAM", [](std::string& f) { put<std::uint32_t>(f, 0x260, 0x10000000); },
        [](const std::string&) {
          return off(0x260) + "the kernel needs 0x10000000 bytes from 0x100000, beyond the end of RAM at 0x4000000";
+       }},
+      // Each field on its own merits, in the protocol's order: what used to
+      // hide behind the XLF_KERNEL_64 check (xloadflags cleared too) or pass.
+      {"absurd protocol version", [](std::string& f) { put<std::uint16_t>(f, 0x206, 0xffff); },
+       [](const std::string&) { return off(0x206) + "boot protocol 255.255 is not a 2.xx version"; }},
+      {"absurd protocol version, no 64-bit entry either",
+       [](std::string& f) {
+         put<std::uint16_t>(f, 0x206, 0x0a00);
+         put<std::uint16_t>(f, 0x236, 0);
+       },
+       [](const std::string&) { return off(0x206) + "boot protocol 10.00 is not a 2.xx version"; }},
+      {"jump is not a short jump", [](std::string& f) { f[0x200] = static_cast<char>(0xe9); },
+       [](const std::string&) { return off(0x200) + "jump 0xe9 at 0x200 is not a short jump (0xeb)"; }},
+      {"header ends before the version's fields", [](std::string& f) { f[0x201] = static_cast<char>(0x80); },
+       [](const std::string&) {
+         return off(0x201) +
+                "setup header end 0x182 is outside 0x26c-0x400 (protocol 2.15's fields to the end of setup)";
+       }},
+      {"code32_start outside the kernel", [](std::string& f) { put<std::uint32_t>(f, 0x214, 0x90000); },
+       [](const std::string& o) {
+         return off(0x214) + "code32_start 0x90000 is outside the kernel loaded at 0x100000-" +
+                hex(0x100000 + pm_bytes(o) - 1);
+       }},
+      {"kernel_alignment not a power of two, no 64-bit entry either",
+       [](std::string& f) {
+         put<std::uint32_t>(f, 0x230, 0x300000);
+         put<std::uint16_t>(f, 0x236, 0);
+       },
+       [](const std::string&) { return off(0x230) + "kernel_alignment 0x300000 is not a power of two"; }},
+      {"min_alignment above kernel_alignment", [](std::string& f) { f[0x235] = 22; },
+       [](const std::string&) {
+         return off(0x235) + "min_alignment 22 (2^22) is larger than kernel_alignment 0x200000";
+       }},
+      {"64-bit entry beyond the loaded kernel", [](std::string& f) { put<std::uint32_t>(f, 0x1f4, 0x20); },
+       [](const std::string&) {
+         return off(0x236) + "the 64-bit entry at 0x100200 is beyond the 0x200-byte protected-mode kernel";
+       }},
+      {"cmdline_size 0 takes no command line", [](std::string& f) { put<std::uint32_t>(f, 0x238, 0); },
+       [](const std::string&) {
+         return off(0x238) + "the command line is 13 bytes, more than the kernel's cmdline_size (0)";
+       }},
+      {"payload beyond the kernel",
+       [](std::string& f) {
+         put<std::uint32_t>(f, 0x248, 0x10);
+         put<std::uint32_t>(f, 0x24c, static_cast<std::uint32_t>(pm_bytes(f)));
+       },
+       [](const std::string& o) {
+         return off(0x248) + "payload 0x10+" + hex(pm_bytes(o)) + " is beyond the " + hex(pm_bytes(o)) +
+                "-byte protected-mode kernel";
+       }},
+      {"pref_address not page aligned", [](std::string& f) { put<std::uint64_t>(f, 0x258, 0x100800); },
+       [](const std::string&) { return off(0x258) + "pref_address 0x100800 is not page aligned"; }},
+      {"pref_address below 1 MiB", [](std::string& f) { put<std::uint64_t>(f, 0x258, 0x80000); },
+       [](const std::string&) { return off(0x258) + "pref_address 0x80000 is below 0x100000"; }},
+      {"pref_address beyond RAM", [](std::string& f) { put<std::uint64_t>(f, 0x258, 0x10000000); },
+       [](const std::string&) { return off(0x258) + "pref_address 0x10000000 is beyond the end of RAM at 0x4000000"; }},
+      {"fixed kernel that runs beyond RAM",
+       [](std::string& f) {
+         put<std::uint64_t>(f, 0x258, 0x3c00000);
+         put<std::uint32_t>(f, 0x260, 0x800000);
+       },
+       [](const std::string&) {
+         return off(0x258) +
+                "the kernel runs at 0x3c00000 and needs 0x800000 bytes there (init_size), beyond the end of RAM at "
+                "0x4000000";
+       }},
+      {"init_size smaller than the kernel", [](std::string& f) { put<std::uint32_t>(f, 0x260, 0x100); },
+       [](const std::string& o) {
+         return off(0x260) + "init_size 0x100 is smaller than the " + hex(pm_bytes(o)) + "-byte protected-mode kernel";
+       }},
+      {"kernel_info_offset beyond the kernel", [](std::string& f) { put<std::uint32_t>(f, 0x268, 0x100000); },
+       [](const std::string& o) {
+         return off(0x268) + "kernel_info_offset 0x100000 is beyond the " + hex(pm_bytes(o)) +
+                "-byte protected-mode kernel";
        }},
   };
 }
@@ -525,7 +852,7 @@ std::vector<Case> pvh_cases() {
        }},
       {"note of odd size", [](std::string& f) { put<Elf32_Word>(f, note_of(f) + offsetof(Elf32_Nhdr, n_descsz), 3); },
        [](const std::string& o) {
-         return off(note_of(o) + 4) + "note \"Xen\" type 18 has a 3-byte descriptor (expected 1, 2, 4 or 8)";
+         return off(note_of(o) + 4) + "note 'Xen' type 18 has a 3-byte descriptor (expected 1, 2, 4 or 8)";
        }},
       {"note segment beyond file",
        [](std::string& f) {

@@ -157,6 +157,13 @@ BOOST_AUTO_TEST_CASE(params_section) {
   BOOST_TEST(load_error("params:\n  build_pv: {a: 1}\ndomain: {name: x, type: pvh}\n") == "(no error)");
   BOOST_TEST(load_error("params:\n  firmware: {a: 1}\n  kvm: {b: 2}\n  none: {c: 3}\ndomain: {name: x}\n") ==
              "(no error)");
+  // `platform: auto` (the default) may pick any candidate, so each takes params...
+  BOOST_TEST(load_error("params:\n  kvm: {a: 1}\n  xen: {b: 2}\n  emu: {c: 3}\ndomain: {name: x}\n") == "(no error)");
+  // ...but 'auto' is a choice, not a plugin, and a named platform excludes the others.
+  BOOST_TEST(load_error("params:\n  auto: {a: 1}\ndomain: {name: x}\n") ==
+             "t.yaml:2:3: field 'params.auto': no stage, platform or firmware uses plugin 'auto'");
+  BOOST_TEST(load_error("platform: emu\nparams:\n  kvm: {a: 1}\ndomain: {name: x}\n") ==
+             "t.yaml:3:3: field 'params.kvm': no stage, platform or firmware uses plugin 'kvm'");
 }
 
 BOOST_AUTO_TEST_CASE(domain_keys) {

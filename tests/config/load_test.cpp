@@ -146,7 +146,7 @@ BOOST_AUTO_TEST_CASE(every_field) {
 
 BOOST_AUTO_TEST_CASE(defaults) {
   PipelineConfig c = load_pipeline_text("domain:\n  name: x\n", "/d/p.yaml");
-  BOOST_TEST(c.platform.plugin == "kvm");
+  BOOST_TEST(c.platform.plugin == "auto");
   BOOST_TEST(c.platform.where.line == 0);
   BOOST_TEST(c.firmware.plugin == "firmware");
   BOOST_TEST(c.search_path.empty());

@@ -50,7 +50,7 @@ BOOST_AUTO_TEST_CASE(pit_ticks_through_the_pic_in_real_mode) {
 BOOST_AUTO_TEST_CASE(pit_ticks_through_the_pic_in_32bit_mode) {
   PlatformEnv env(emu_test_platform());
   auto d = env.make_domain("ticks32");
-  start_multi32(*d, 13);
+  start_multi32(*d, 14);
   const auto t0 = std::chrono::steady_clock::now();
   auto ev = env.run(*d);
   const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -63,7 +63,7 @@ BOOST_AUTO_TEST_CASE(pit_ticks_through_the_pic_in_32bit_mode) {
 BOOST_AUTO_TEST_CASE(long_mode_from_a_32bit_entry_is_refused) {
   PlatformEnv env(emu_test_platform());
   auto d = env.make_domain("longmode");
-  start_multi32(*d, 12);
+  start_multi32(*d, 13);
   auto ev = env.run(*d);
   BOOST_REQUIRE(ev);
   BOOST_TEST(reason(*ev) == reason(ShutdownReason::crash));

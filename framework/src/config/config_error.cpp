@@ -30,6 +30,32 @@ void throw_file_error(const SourceLocation& where, std::string_view reason) {
   throw ConfigError(location_prefix(where) + std::string(reason));
 }
 
+namespace {
+
+// \n \t \r, or \xHH for another control character.
+void append_control(std::string& out, unsigned char u) {
+  switch (u) {
+    case '\n':
+      out += "\\n";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    default: {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      out += buf;
+    }
+  }
+}
+
+bool is_control(unsigned char u) { return u < 0x20 || u == 0x7f; }
+
+}  // namespace
+
 std::string quote(std::string_view text) {
   // Long enough for any sensible path or disk spec, short enough to keep
   // a message readable when someone pastes a whole script into a field.
@@ -41,34 +67,29 @@ std::string quote(std::string_view text) {
       out += "...";
       break;
     }
-    auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (u < 0x20 || u == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", u);
-          out += buf;
-        } else {
-          out += c;
-        }
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (is_control(u)) {
+      append_control(out, u);
+    } else {
+      out += c;
     }
   }
   out += '"';
+  return out;
+}
+
+std::string one_line(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (is_control(u))
+      append_control(out, u);
+    else
+      out += c;
+  }
   return out;
 }
 

@@ -23,4 +23,9 @@ std::string location_prefix(const SourceLocation& where);
 // short when long.
 std::string quote(std::string_view text);
 
+// `text` (a message from another library, which may quote bytes of the
+// file) with its control characters escaped as quote() does, so that what()
+// stays on one line.
+std::string one_line(std::string_view text);
+
 }  // namespace hvmtool::config

@@ -18,13 +18,19 @@ struct PluginChoice {
   SourceLocation where;  // line 0 when the default was used
 };
 
+// `platform: auto` (and a file without `platform:`): the first of these
+// platform plugins that can run on this host serves the file, in this order:
+// hardware virtualisation, then a Xen dom0, then the software CPU.
+inline constexpr std::string_view kAutoPlatform = "auto";
+inline constexpr std::array<std::string_view, 3> kAutoPlatformCandidates = {"kvm", "xen", "emu"};
+
 // One pipeline file, parsed and validated: which plugin serves each stage,
 // the platform, plugin parameters, and the domain.
 struct PipelineConfig {
   std::filesystem::path file;
-  PluginChoice platform{"kvm", {}};
-  PluginChoice firmware{"firmware", {}};           // plugin providing the FirmwareProvider
-  std::vector<std::filesystem::path> search_path;  // plugins.search_path, relative to the file
+  PluginChoice platform{std::string(kAutoPlatform), {}};  // or a plugin name
+  PluginChoice firmware{"firmware", {}};                  // plugin providing the FirmwareProvider
+  std::vector<std::filesystem::path> search_path;         // plugins.search_path, relative to the file
   std::array<PluginChoice, kStageOrder.size()> stages;
   std::map<std::string, PluginParams> params;  // by plugin name
   unsigned count = 1;

@@ -1,6 +1,8 @@
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include <fcntl.h>
@@ -11,6 +13,8 @@
 #include "config/sections.hpp"
 #include "config/suggest.hpp"
 #include "hvmtool/error.hpp"
+
+#include <yaml-cpp/eventhandler.h>
 
 namespace hvmtool {
 namespace {
@@ -54,7 +58,12 @@ bool is_plugin_name(std::string_view n) {
 void parse_params(const Section& s, PipelineConfig& cfg) {
   // Parameters for a plugin nothing uses are almost always a misspelt
   // plugin name, and would otherwise be ignored without a word.
-  std::vector<std::string> used = {cfg.platform.plugin, cfg.firmware.plugin};
+  std::vector<std::string> used = {cfg.firmware.plugin};
+  // With `platform: auto` any candidate may serve the file, so each may be configured.
+  if (cfg.platform.plugin == kAutoPlatform)
+    used.insert(used.end(), kAutoPlatformCandidates.begin(), kAutoPlatformCandidates.end());
+  else
+    used.push_back(cfg.platform.plugin);
   for (const PluginChoice& c : cfg.stages) used.push_back(c.plugin);
   std::set<std::string> used_set(used.begin(), used.end());
   std::vector<std::string> used_unique(used_set.begin(), used_set.end());
@@ -106,24 +115,61 @@ std::filesystem::path base_dir_of(const std::filesystem::path& file) {
   throw ConfigError(file.string() + ": " + std::string(what) + ": " + std::strerror(err));
 }
 
+// Where the second document's first node is, if the text has a second
+// document. Not YAML::LoadAll: on some inputs (yaml-cpp 0.7, a stray ',' at
+// the top level) it builds empty documents forever; this reads at most two
+// and builds nothing.
+class SecondDocument final : public YAML::EventHandler {
+ public:
+  static std::optional<YAML::Mark> find(const std::string& text) {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    SecondDocument h;
+    while (h.docs_ < 2 && parser.HandleNextDocument(h)) {
+    }
+    return h.mark_;
+  }
+
+ private:
+  void OnDocumentStart(const YAML::Mark&) override { ++docs_; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override { node(m); }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    node(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    node(m);
+  }
+  void OnMapEnd() override {}
+  void node(const YAML::Mark& m) {
+    if (docs_ == 2 && !mark_) mark_ = m;
+  }
+
+  int docs_ = 0;
+  std::optional<YAML::Mark> mark_;
+};
+
 }  // namespace
 
 PipelineConfig load_pipeline_text(std::string_view yaml, const std::filesystem::path& file_name) {
   FileContext ctx{file_name.string(), base_dir_of(file_name)};
   SourceLocation start{ctx.file, 1, 1};
 
-  std::vector<YAML::Node> docs;
+  YAML::Node root;
+  std::optional<YAML::Mark> second;
   try {
-    docs = YAML::LoadAll(std::string(yaml));
+    const std::string text(yaml);
+    second = SecondDocument::find(text);
+    if (!second) root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    config::throw_file_error(config::location_of(ctx, e.mark), "invalid YAML: " + e.msg);
+    config::throw_file_error(config::location_of(ctx, e.mark), "invalid YAML: " + config::one_line(e.msg));
   }
-  if (docs.empty() || docs[0].IsNull())
-    config::throw_file_error(start, "the file is empty; expected a map with a 'domain' section");
-  if (docs.size() > 1)
-    config::throw_file_error(config::location_of(ctx, docs[1].Mark()),
-                             "a second YAML document; a pipeline file holds one");
-  const YAML::Node& root = docs[0];
+  if (second)
+    config::throw_file_error(config::location_of(ctx, *second), "a second YAML document; a pipeline file holds one");
+  if (root.IsNull()) config::throw_file_error(start, "the file is empty; expected a map with a 'domain' section");
   if (!root.IsMap())
     config::throw_file_error(
         config::location_of(ctx, root.Mark()),

@@ -7,6 +7,7 @@
 #include "console/console_log.hpp"
 #include "hvmtool/error.hpp"
 #include "log/stream_logger.hpp"
+#include "runner/platform_choice.hpp"
 
 namespace hvmtool {
 
@@ -40,10 +41,23 @@ void Session::prepare(PipelineConfig config) {
     }
   };
 
-  const PluginParams& platform_params = cfg.params_for(cfg.platform.plugin);
-  PlatformContext platform_ctx{io_, log_, platform_params};
-  file->platform =
-      with_file(cfg.platform, [&] { return file->loader->create_platform(cfg.platform.plugin, platform_ctx); });
+  if (cfg.platform.plugin == kAutoPlatform) {
+    PlatformChoice choice = with_file(cfg.platform, [&] {
+      return choose_platform(kAutoPlatformCandidates, [&](const std::string& name) {
+        PlatformContext ctx{io_, log_, cfg.params_for(name)};
+        auto platform = file->loader->create_platform(name, ctx);
+        platform->check_available();
+        return platform;
+      });
+    });
+    if (!choice.fallback.empty()) log_.info(cfg.file.string() + ": " + choice.fallback);
+    file->platform = std::move(choice.platform);
+    file->config.platform.plugin = choice.plugin;
+  } else {
+    PlatformContext platform_ctx{io_, log_, cfg.params_for(cfg.platform.plugin)};
+    file->platform =
+        with_file(cfg.platform, [&] { return file->loader->create_platform(cfg.platform.plugin, platform_ctx); });
+  }
 
   // Only builders consult firmware; a pipeline without one needs no provider.
   if (cfg.domain.type == DomainType::hvm) {

@@ -9,6 +9,8 @@
 #include <cstring>
 
 #include "hvmtool/error.hpp"
+#include "kvm_cpuid.hpp"
+#include "kvm_irq_routing.hpp"
 
 namespace hvmtool::kvm {
 
@@ -95,6 +97,7 @@ void KvmDomain::init() {
   if (xioctl(vm_.get(), KVM_SET_TSS_ADDR, static_cast<unsigned long>(kTssAddr)) < 0)
     throw_errno("KVM_SET_TSS_ADDR " + hex(kTssAddr));
   if (xioctl(vm_.get(), KVM_CREATE_IRQCHIP, 0ul) < 0) throw_errno("KVM_CREATE_IRQCHIP");
+  set_pc_irq_routing(vm_.get());
   kvm_pit_config pit{};
   if (xioctl(vm_.get(), KVM_CREATE_PIT2, &pit) < 0) throw_errno("KVM_CREATE_PIT2");
 
@@ -195,14 +198,7 @@ void KvmDomain::set_event_handler(DomainEventHandler handler) { events_.set_hand
 // --- vCPUs -----------------------------------------------------------------------
 
 void KvmDomain::set_cpuid(Vcpu& v) {
-  std::vector<kvm_cpuid_entry2> entries = ps_->host->supported_cpuid();
-  for (auto& e : entries) {
-    if (e.function == 1) {
-      e.ebx = (e.ebx & 0x00FFFFFFu) | (v.index << 24);  // initial APIC id
-    } else if (e.function == 0xB || e.function == 0x1F) {
-      e.edx = v.index;  // x2APIC id
-    }
-  }
+  const std::vector<kvm_cpuid_entry2> entries = guest_cpuid(ps_->host->supported_cpuid(), v.index);
   std::vector<std::byte> buf(kCpuid2HeaderSize + entries.size() * sizeof(kvm_cpuid_entry2));
   const auto n = static_cast<std::uint32_t>(entries.size());
   std::memcpy(buf.data(), &n, sizeof n);

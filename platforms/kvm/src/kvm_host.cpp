@@ -48,6 +48,7 @@ KvmHost::KvmHost(const std::string& device) {
   static constexpr Required kRequired[] = {
       {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
       {KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP"},
+      {KVM_CAP_IRQ_ROUTING, "KVM_CAP_IRQ_ROUTING"},
       {KVM_CAP_PIT2, "KVM_CAP_PIT2"},
       {KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR"},
       {KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"},

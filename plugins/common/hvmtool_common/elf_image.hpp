@@ -51,7 +51,6 @@ struct ElfImage {
 
   std::uint64_t low() const { return segments.empty() ? 0 : segments.front().paddr; }
   std::uint64_t high() const;
-  const ElfNote* find_note(const std::string& name, std::uint32_t type) const;
 };
 
 // ELFCLASS32 with EM_386 or ELFCLASS64 with EM_X86_64 (either class with

@@ -19,10 +19,12 @@
  *  10  "seabios debug port\n" on port 0x402, power off
  *  11  memcheck: ECX pages from EBX, stride 4 KiB: write the address, read
  *      back; "memcheck ok\n" or "memcheck FAIL\n" on 0xE9, power off
- *  12  long mode: identity-map the first GiB (page tables at 0x1000-0x3FFF),
+ *  12  "cpuid 1.ecx=X 40000000.eax=X 40000001.eax=X\n" on 0xE9 (8 hex digits
+ *      each: the hypervisor bit, KVM's highest leaf, its features), power off
+ *  13  long mode: identity-map the first GiB (page tables at 0x1000-0x3FFF),
  *      set CR4.PAE, EFER.LME, CR0.PG, far-jump to 64-bit code that prints
  *      "64\n" on 0xE9 and powers off
- *  13  interrupts: own GDT and IDT, PIC at vectors 0x20/0x28 with only IRQ 0
+ *  14  interrupts: own GDT and IDT, PIC at vectors 0x20/0x28 with only IRQ 0
  *      unmasked, PIT channel 0 at 1000 Hz; INT 0x40 once, then STI and HLT
  *      until 20 timer ticks: "pit: 20 ticks, int 0x40 ok\n", power off
  *
@@ -44,7 +46,7 @@ _start:
 table:
     .long act_hello, act_reboot, act_pvpanic, act_triple, act_garbage, act_uart
     .long act_vga, act_spin, act_cpuid, act_outsb, act_seabios, act_memcheck
-    .long act_longmode, act_ticks
+    .long act_cpuid_leaves, act_longmode, act_ticks
     .set ntable, (. - table) / 4
 
 /* --- helpers ------------------------------------------------------------- */
@@ -299,6 +301,33 @@ act_cpuid:
     outb    %al, %dx
     jmp     poweroff
 
+act_cpuid_leaves:
+    movl    $1, %eax
+    cpuid
+    pushl   %ecx
+    movl    $0x40000000, %eax
+    cpuid
+    pushl   %eax
+    movl    $0x40000001, %eax
+    cpuid
+    pushl   %eax
+    movw    $0xE9, %dx
+    movl    $s_leaf1, %esi
+    call    puts
+    movl    8(%esp), %eax
+    call    puthex
+    movl    $s_leaf40000000, %esi
+    call    puts
+    movl    4(%esp), %eax
+    call    puthex
+    movl    $s_leaf40000001, %esi
+    call    puts
+    movl    (%esp), %eax
+    call    puthex
+    movb    $'\n', %al
+    outb    %al, %dx
+    jmp     poweroff
+
 act_outsb:
     movl    $s_outsb, %esi
     movl    $(s_outsb_end - s_outsb), %ecx
@@ -439,6 +468,9 @@ s_outsb_end:
 s_seabios:      .asciz "seabios debug port\n"
 s_mem_ok:       .asciz "memcheck ok\n"
 s_mem_bad:      .asciz "memcheck FAIL\n"
+s_leaf1:        .asciz "cpuid 1.ecx="
+s_leaf40000000: .asciz " 40000000.eax="
+s_leaf40000001: .asciz " 40000001.eax="
 s_ticks:        .asciz "pit: 20 ticks, "
 s_int_ok:       .asciz "int 0x40 ok\n"
 s_int_bad:      .asciz "int 0x40 FAIL\n"

@@ -2,24 +2,10 @@
 # /init of the tier's dom0 initramfs: bring up the Xen toolstack's daemons
 # the way xen-utils' init scripts do, run the tests (dom0-tests.sh), power off.
 # Every line starting "XENTIER:" is read by the host (run-tier.sh).
-/bin/busybox --install -s /bin
+. /lib/tier/l1-base.sh
 export PATH=/bin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin:/opt/hvmtool/bin
-export LD_LIBRARY_PATH=/lib/x86_64-linux-gnu
+mkdir -p /var/lib/xen /var/lock /run/xen /run/xenstored /var/log/xen/console /var/log/hvmtool
 
-mkdir -p /proc /sys /dev /run /tmp /var/log /var/lib/xen /var/lock
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs dev /dev
-mount -t tmpfs tmp /run
-mount -t tmpfs tmp /tmp
-ln -sfn /run /var/run
-mkdir -p /run/xen /run/xenstored /var/log/xen/console /var/log/hvmtool /dev/pts /dev/shm
-mount -t devpts devpts /dev/pts
-mount -t tmpfs shm /dev/shm
-
-exec </dev/console >/dev/console 2>&1
-
-uptime_s() { cut -d' ' -f1 /proc/uptime; }
 echo "XENTIER: INFO dom0 init at $(uptime_s)s, kernel $(uname -r)"
 
 fail_boot() {

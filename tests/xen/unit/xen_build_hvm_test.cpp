@@ -52,12 +52,14 @@ BOOST_AUTO_TEST_CASE(build_hvm_runs_unchanged_on_xen) {
     return;
   }
   if (!std::getenv("HVMTOOL_FIRMWARE_DIR")) ::setenv("HVMTOOL_FIRMWARE_DIR", loader_path->parent_path().c_str(), 1);
-  XenFixture f;
-  f.api->max_order = 9;  // no 1 GiB pages: build_hvm must fall back to 2 MiB
-  f.api->shutdown_on_unpause = SHUTDOWN_poweroff;
+  // The plugins outlive the fixture: its io_context may still hold handlers
+  // compiled into build_hvm when it is destroyed.
   PluginLoader loader{{hvmtool::test::build_dir() / "plugins"}};
   auto firmware = loader.create_firmware("firmware", PluginParams{});
   auto build = loader.create_stage("build_hvm", StageSlot::build, PluginParams{});
+  XenFixture f;
+  f.api->max_order = 9;  // no 1 GiB pages: build_hvm must fall back to 2 MiB
+  f.api->shutdown_on_unpause = SHUTDOWN_poweroff;
   DomainConfig c;
   c.name = "hvmloader";
   c.type = DomainType::hvm;
