@@ -14,7 +14,10 @@ build=${BUILD:-build}
 command -v qemu-system-x86_64 >/dev/null || { echo "qemu-system-x86_64 not found (package qemu-system-x86)" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-sed -e 's/^platform: kvm$/platform: emu/' -e "s#\.\./build/#$PWD/$build/#g" config/hvm-hvmloader.yaml >"$tmp/emu.yaml"
+{
+  echo "platform: emu"
+  sed -e '/^platform:/d' -e "s#\.\./build/#$PWD/$build/#g" config/hvm-hvmloader.yaml
+} >"$tmp/emu.yaml"
 export HVMTOOL_EMU_REGISTRY=$tmp/registry HVMTOOL_LOG_DIR=$tmp
 
 ms() { echo "scale=1; ($2 - $1) / 1000000" | bc; }
