@@ -112,6 +112,28 @@ BOOST_AUTO_TEST_CASE(ovmf_is_refused_with_the_reason) {
   BOOST_TEST(has(b.out, "domain hvm-ovmf: crash (guest crash (long mode needs a 64-bit entry on emu ("));
 }
 
+BOOST_AUTO_TEST_CASE(list_store_and_destroy_from_another_process) {
+  // `hvmtool run` without -F leaves the domain to a background process;
+  // list, store and destroy reach it through the emu registry.
+  test::TempDir dir;
+  const std::string env =
+      "HVMTOOL_EMU_REGISTRY=" + (dir.path() / "registry").string() + " HVMTOOL_LOG_DIR=" + dir.path().string() + " ";
+  const std::string hvmtool = env + (test::build_dir() / "hvmtool").string();
+  const auto run = test::run_command(hvmtool + " run " + emu_config(dir, "hvm-seabios").string());
+  BOOST_TEST_MESSAGE(run.out);
+  BOOST_REQUIRE(run.exit_code == 0);
+  const auto list = test::run_command(hvmtool + " list --platform emu");
+  BOOST_TEST(list.exit_code == 0);
+  BOOST_TEST(has(list.out, "hvm-seabios"));
+  BOOST_TEST(has(list.out, "running"));
+  const auto store = test::run_command(hvmtool + " store read hvm-seabios name --platform emu");
+  BOOST_TEST(store.exit_code == 0);
+  BOOST_TEST(has(store.out, "hvm-seabios"));
+  const auto destroy = test::run_command(hvmtool + " destroy hvm-seabios --platform emu");
+  BOOST_TEST(destroy.exit_code == 0);
+  BOOST_TEST(!has(test::run_command(hvmtool + " list --platform emu").out, "hvm-seabios"));
+}
+
 BOOST_AUTO_TEST_CASE(seabios_reaches_its_boot_attempt) {
   // SeaBIOS then waits 60 s to retry: the run is ended (SIGTERM, which
   // hvmtool answers by destroying the domain) once the line is there.
