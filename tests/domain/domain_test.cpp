@@ -291,6 +291,29 @@ BOOST_DATA_TEST_CASE(ram_populated_while_running_reaches_the_guest, bdata::make(
   BOOST_TEST(read_u32(*d, 0x800000) == 0x12345678u);  // and the host sees the same bytes
 }
 
+BOOST_DATA_TEST_CASE(two_vcpus_with_contexts_both_run, bdata::make(test_platforms()), kind) {
+  PlatformEnv env(*kind);
+  auto d = env.make_domain("smp-spin", 32ull << 20, 2);
+  // vCPU 0: 1: incl [0x500]; jmp 1b    vCPU 1: the same on [0x504]
+  load_image(*d, 0x100000,
+             {std::byte{0xFF}, std::byte{0x05}, std::byte{0x00}, std::byte{0x05}, std::byte{0x00}, std::byte{0x00},
+              std::byte{0xEB}, std::byte{0xF8}});
+  load_image(*d, 0x100010,
+             {std::byte{0xFF}, std::byte{0x05}, std::byte{0x04}, std::byte{0x05}, std::byte{0x00}, std::byte{0x00},
+              std::byte{0xEB}, std::byte{0xF8}});
+  d->set_vcpu_context(0, VcpuContext::flat32(0x100000, 0));
+  d->set_vcpu_context(1, VcpuContext::flat32(0x100010, 0));
+  d->unpause();
+  BOOST_TEST(wait_for([&] { return read_u32(*d, 0x500) > 100000 && read_u32(*d, 0x504) > 100000; }));
+  d->pause();
+  const auto a = read_u32(*d, 0x500), b = read_u32(*d, 0x504);
+  std::this_thread::sleep_for(20ms);
+  BOOST_TEST(read_u32(*d, 0x500) == a);  // both stopped
+  BOOST_TEST(read_u32(*d, 0x504) == b);
+  d->destroy();
+  BOOST_TEST(kind->live_threads(*d) == 0u);
+}
+
 BOOST_DATA_TEST_CASE(pause_and_destroy_from_the_console_sink, bdata::make(test_platforms()), kind) {
   // The console sink runs on a vCPU thread; calling back into the domain
   // from there must neither deadlock nor crash.
