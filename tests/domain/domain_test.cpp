@@ -260,6 +260,60 @@ BOOST_DATA_TEST_CASE(pause_stops_vcpus_and_unpause_resumes, bdata::make(test_pla
   d->destroy();  // idempotent
 }
 
+BOOST_DATA_TEST_CASE(ram_populated_while_running_reaches_the_guest, bdata::make(test_platforms()), kind) {
+  PlatformEnv env(*kind);
+  DomainCreateInfo info;
+  info.name = "late-ram";
+  info.max_memory = 16ull << 20;
+  info.console = env.console.sink();
+  auto d = env.platform->create_domain(info);
+  d->populate_physmap(0, 0xA0, 0);
+  d->populate_physmap(0xC0, 0x800 - 0xC0, 0);  // RAM up to 8 MiB for now
+  // 1: cmp dword [0x600], 0; je 1b; mov dword [0x800000], 0x12345678;
+  //    mov eax, [0x800000]; cmp eax, 0x12345678; jne 2f; poweroff (0x604);
+  // 2: pvpanic (0x505)
+  const unsigned char code[] = {0x83, 0x3D, 0x00, 0x06, 0x00, 0x00, 0x00, 0x74, 0xF7, 0xC7, 0x05, 0x00, 0x00,
+                                0x80, 0x00, 0x78, 0x56, 0x34, 0x12, 0xA1, 0x00, 0x00, 0x80, 0x00, 0x3D, 0x78,
+                                0x56, 0x34, 0x12, 0x75, 0x0C, 0x66, 0xBA, 0x04, 0x06, 0x66, 0xB8, 0x00, 0x20,
+                                0x66, 0xEF, 0xF4, 0x90, 0x66, 0xBA, 0x05, 0x05, 0xB0, 0x01, 0xEE, 0xF4};
+  std::memcpy(d->map(0x100000, sizeof code).data(), code, sizeof code);
+  d->set_vcpu_context(0, VcpuContext::flat32(0x100000, 0));
+  d->unpause();
+  std::this_thread::sleep_for(20ms);  // spinning on the flag
+  BOOST_REQUIRE(d->populate_physmap(0x800, 1, 0) == 1u);
+  auto flag = d->map(0x600, 4);
+  const std::uint32_t one = 1;
+  std::memcpy(flag.data(), &one, 4);
+  auto ev = env.run(*d);
+  BOOST_REQUIRE(ev);
+  BOOST_TEST(reason(*ev) == reason(ShutdownReason::poweroff));  // not pvpanic: it read back what it wrote
+  BOOST_TEST(ev->detail == "port 0x604 SLP_EN");
+  BOOST_TEST(read_u32(*d, 0x800000) == 0x12345678u);  // and the host sees the same bytes
+}
+
+BOOST_DATA_TEST_CASE(two_vcpus_with_contexts_both_run, bdata::make(test_platforms()), kind) {
+  PlatformEnv env(*kind);
+  auto d = env.make_domain("smp-spin", 32ull << 20, 2);
+  // vCPU 0: 1: incl [0x500]; jmp 1b    vCPU 1: the same on [0x504]
+  load_image(*d, 0x100000,
+             {std::byte{0xFF}, std::byte{0x05}, std::byte{0x00}, std::byte{0x05}, std::byte{0x00}, std::byte{0x00},
+              std::byte{0xEB}, std::byte{0xF8}});
+  load_image(*d, 0x100010,
+             {std::byte{0xFF}, std::byte{0x05}, std::byte{0x04}, std::byte{0x05}, std::byte{0x00}, std::byte{0x00},
+              std::byte{0xEB}, std::byte{0xF8}});
+  d->set_vcpu_context(0, VcpuContext::flat32(0x100000, 0));
+  d->set_vcpu_context(1, VcpuContext::flat32(0x100010, 0));
+  d->unpause();
+  BOOST_TEST(wait_for([&] { return read_u32(*d, 0x500) > 100000 && read_u32(*d, 0x504) > 100000; }));
+  d->pause();
+  const auto a = read_u32(*d, 0x500), b = read_u32(*d, 0x504);
+  std::this_thread::sleep_for(20ms);
+  BOOST_TEST(read_u32(*d, 0x500) == a);  // both stopped
+  BOOST_TEST(read_u32(*d, 0x504) == b);
+  d->destroy();
+  BOOST_TEST(kind->live_threads(*d) == 0u);
+}
+
 BOOST_DATA_TEST_CASE(pause_and_destroy_from_the_console_sink, bdata::make(test_platforms()), kind) {
   // The console sink runs on a vCPU thread; calling back into the domain
   // from there must neither deadlock nor crash.

@@ -73,6 +73,23 @@ BOOST_AUTO_TEST_CASE(long_mode_from_a_32bit_entry_is_refused) {
   BOOST_TEST(env.console.text(ConsoleChannel::debug).empty());  // nothing ran as 64-bit code
 }
 
+BOOST_AUTO_TEST_CASE(halting_after_looking_for_long_mode_is_refused) {
+  // What Linux's 32-bit entry does on a CPU without long mode: look, halt.
+  PlatformEnv env(emu_test_platform());
+  auto d = env.make_domain("no-lm");
+  load_image(*d, 0x100000,
+             bytes({0xB8, 0x01, 0x00, 0x00, 0x80, 0x0F, 0xA2, 0xFA, 0xF4}));  // cpuid 0x80000001; cli; hlt
+  d->set_vcpu_context(0, VcpuContext::flat32(0x100000, 0));
+  auto ev = env.run(*d);
+  BOOST_REQUIRE(ev);
+  BOOST_TEST(reason(*ev) == reason(ShutdownReason::crash));
+  BOOST_TEST_MESSAGE(ev->detail);
+  BOOST_TEST(
+      starts_with(ev->detail,
+                  "long mode needs a 64-bit entry on emu (the guest read CPUID 0x80000001, where a 32-bit engine "
+                  "hides long mode, then halted with interrupts off); vCPU 0 at CS:RIP 0008:100009 "));
+}
+
 BOOST_AUTO_TEST_CASE(hlt_with_interrupts_off_is_poweroff) {
   PlatformEnv env(emu_test_platform());
   auto d = env.make_domain("cli-hlt");

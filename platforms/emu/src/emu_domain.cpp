@@ -209,8 +209,16 @@ void EmuDomain::wake_timer() {
   timer_cv_.notify_all();
 }
 
-void EmuDomain::on_pic_output(bool asserted) {
-  irq_line_.store(asserted, std::memory_order_release);  // vCPU 0 stops for it once IF = 1
+void EmuDomain::on_pic_output(bool) {
+  // The PIC reports changes from several threads, not necessarily in order:
+  // each report stores the output as it is now, one report at a time, so the
+  // line ends as the PIC is.
+  bool asserted = false;
+  {
+    std::lock_guard lk(irq_mu_);
+    asserted = pic_.output();
+    irq_line_.store(asserted, std::memory_order_release);  // vCPU 0 stops for it once IF = 1
+  }
   if (!asserted) return;
   {
     std::lock_guard lk(mu_);  // a halted vCPU 0 re-checks under it

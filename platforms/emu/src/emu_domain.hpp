@@ -157,6 +157,7 @@ class EmuDomain : public platforms::LiveDomain, public std::enable_shared_from_t
   // when both are needed.
   std::mutex kick_mu_;
   EmuVcpu* current_ = nullptr;
+  std::mutex irq_mu_;
   std::atomic<bool> irq_line_{false};  // the PIC's INTR, to vCPU 0
 
   std::thread timer_;

@@ -15,7 +15,8 @@
 //
 // Thread-safe: IRQ lines are raised from device timers and vCPU threads.
 // `output_changed` is called without the lock held, from whichever thread
-// changed the output.
+// changed the output; reports from different threads can arrive out of
+// order, so a listener that must track the level re-reads output().
 
 #include <array>
 #include <cstdint>

@@ -13,7 +13,9 @@ namespace hvmtool::emu {
 namespace {
 
 constexpr std::uint32_t kHypervisorBase = 0x40000000, kHypervisorEnd = 0x4FFFFFFF;
+constexpr std::uint32_t kExtendedFeatures = 0x80000001;  // EDX bit 29: long mode
 constexpr std::uint8_t kInvalidOpcode = 6;
+constexpr const char* kLongModeRefusal = "long mode needs a 64-bit entry on emu";
 
 std::uint32_t ones(unsigned size) { return size >= 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1; }
 
@@ -44,6 +46,7 @@ void EmuVcpu::load(const VcpuContext& context) {
   pending_interrupt_.reset();
   refusal_.reset();
   bad_access_.reset();
+  asked_for_long_mode_ = false;
 }
 
 bool EmuVcpu::interrupts_enabled() const { return engine_->reg(UC_X86_REG_EFLAGS) & x86::kFlagsIf; }
@@ -56,7 +59,7 @@ std::optional<std::string> EmuVcpu::long_mode_attempt() const {
     return std::nullopt;
   const auto cs = gdt_descriptor(*engine_, static_cast<std::uint16_t>(engine_->reg(UC_X86_REG_CS)));
   if (!cs || !cs->code() || !cs->l) return std::nullopt;
-  return std::string("long mode needs a 64-bit entry on emu");
+  return std::string(kLongModeRefusal);
 }
 
 std::string EmuVcpu::opcode_bytes(std::size_t max) const {
@@ -76,7 +79,14 @@ EmuVcpu::Stop EmuVcpu::crash(const std::string& what) const {
   Stop s;
   s.kind = Stop::Kind::shutdown;
   s.reason = ShutdownReason::crash;
-  s.detail = what + "; vCPU " + std::to_string(index_) + " " + where();
+  s.detail = what;
+  // PAE paging outside a 64-bit engine is, for the guests emu meets, a long
+  // mode entry gone wrong (the engine dropped EFER.LME): say so first.
+  if (engine_->mode() != Engine::Mode::bits64 && (engine_->reg(UC_X86_REG_CR0) & VcpuContext::kCr0Pg) &&
+      (engine_->reg(UC_X86_REG_CR4) & VcpuContext::kCr4Pae) && what.rfind(kLongModeRefusal, 0) != 0)
+    s.detail = std::string(kLongModeRefusal) + " (PAE paging is on in a " + Engine::mode_name(engine_->mode()) +
+               " engine, which drops EFER.LME): " + what;
+  s.detail += "; vCPU " + std::to_string(index_) + " " + where();
   return s;
 }
 
@@ -109,6 +119,7 @@ int EmuVcpu::hook_cpuid(uc_engine*, void* self) {
   auto* v = static_cast<EmuVcpu*>(self);
   Engine& e = *v->engine_;
   const auto leaf = static_cast<std::uint32_t>(e.reg(UC_X86_REG_EAX));
+  if (leaf == kExtendedFeatures && e.mode() != Engine::Mode::bits64) v->asked_for_long_mode_ = true;
   if (leaf < kHypervisorBase || leaf > kHypervisorEnd) return 0;  // the engine's own answer
   std::uint32_t regs[4] = {0, 0, 0, 0};                           // EAX, EBX, ECX, EDX
   if (leaf == kHypervisorBase) {
@@ -177,7 +188,13 @@ EmuVcpu::Stop EmuVcpu::run() {
     return on_interrupt(vector);
   }
   // Otherwise uc_emu_start ends, with UC_ERR_OK, only after a HLT.
-  return block_hook_stopped_ ? Stop{} : Stop{Stop::Kind::halted, ShutdownReason::poweroff, {}};
+  if (block_hook_stopped_) return Stop{};
+  // A guest that looked for long mode where the engine hides it and then
+  // halts for good is giving up on it (Linux's verify_cpu does), not done.
+  if (asked_for_long_mode_ && !interrupts_enabled())
+    return crash(std::string(kLongModeRefusal) + " (the guest read CPUID 0x80000001, where a " +
+                 Engine::mode_name(engine_->mode()) + " engine hides long mode, then halted with interrupts off)");
+  return Stop{Stop::Kind::halted, ShutdownReason::poweroff, {}};
 }
 
 EmuVcpu::Stop EmuVcpu::after_delivery(const Delivery& d, const std::string& what) const {

@@ -121,6 +121,7 @@ class EmuVcpu {
   std::optional<std::uint8_t> pending_interrupt_;
   std::optional<std::string> refusal_;
   std::optional<std::string> bad_access_;
+  bool asked_for_long_mode_ = false;  // CPUID 0x80000001 in a 16/32-bit engine
 };
 
 }  // namespace hvmtool::emu
