@@ -146,9 +146,9 @@ void DomainRun::stage_completed(unsigned attempt, std::size_t index, std::except
   if (error) {
     const bool cancelled = is_cancellation(error);
     record_stage(index, cancelled ? "cancelled" : "failed");
+    // Not logged here: the command prints each domain's outcome once.
     const std::string message =
         "stage " + stage_name + " (" + pipeline_.plugin_names[index] + ") failed: " + describe(error);
-    log_.error(message);
     unwind();
     finish(cancelled ? RunOutcome::cancelled : RunOutcome::failed, message);
     return;
@@ -166,7 +166,6 @@ void DomainRun::stage_timed_out(unsigned attempt, std::size_t index) {
   if (attempt != attempt_ || index != current_ || current_resolved_ || phase_ != Phase::running) return;
   const std::string message = "stage " + std::string(to_string(kStageOrder[index])) + " (" +
                               pipeline_.plugin_names[index] + ") timed out after " + seconds_text(timeout_for(index));
-  log_.error(message);
   stop_running_stage(RunOutcome::timed_out, message, "timeout");
 }
 

@@ -159,8 +159,9 @@ std::vector<RunResult> Session::run(const RunOptions& options) {
       *ran = true;
       if (--not_running == 0 && !creation_failed && options.on_all_started) options.on_all_started();
     });
-    run->start([&, ran](const RunResult&) {
+    run->start([&, ran](const RunResult& result) {
       if (!*ran) creation_failed = true;
+      if (options.on_finished) options.on_finished(result);
       if (--remaining == 0) all_done();
     });
   }

@@ -26,6 +26,8 @@ struct RunOptions {
   // Called once when every domain is running; not called if any domain
   // ended before it ran (creation failed).
   std::function<void()> on_all_started;
+  // Called as each domain's run ends, with its outcome.
+  std::function<void(const RunResult&)> on_finished;
 };
 
 // Everything one `hvmtool run`/`validate` invocation loads: the pipeline
