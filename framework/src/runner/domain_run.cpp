@@ -197,6 +197,11 @@ void DomainRun::cancel(const std::string& reason) {
   switch (phase_) {
     case Phase::running:
       log_.info("cancelling: " + reason);
+      if (current_resolved_) {  // between attempts: no stage runs yet, none to wait for
+        unwind();
+        finish(RunOutcome::cancelled, "cancelled: " + reason);
+        break;
+      }
       stop_running_stage(RunOutcome::cancelled, "cancelled: " + reason, "cancelled");
       break;
     case Phase::preserved:
