@@ -10,6 +10,10 @@ function(hvmtool_add_plugin name)
     OUTPUT_NAME hvmtool-${name}
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
+  # Unloadable in every build: see -fno-gnu-unique in hvmtool's CMakeLists.txt.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${target} PRIVATE -fno-gnu-unique)
+  endif()
   if(TARGET hvmtool::hvmtool)
     target_link_libraries(${target} PRIVATE hvmtool::hvmtool ${ARG_LIBRARIES})
   else()

@@ -18,7 +18,9 @@ namespace hvmtool {
 
 // What one plugin library provides: stages for some slots, and/or a
 // platform, and/or a firmware provider. Objects it creates keep the library
-// loaded for as long as they live (the loader sees to that).
+// loaded for as long as they live (the loader sees to that). Whatever a
+// plugin throws, of any type, the framework copies at once into its own
+// error, naming the plugin and the call, before the library can go.
 class Plugin {
  public:
   virtual ~Plugin() = default;

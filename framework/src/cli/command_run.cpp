@@ -68,6 +68,12 @@ int command_run(const std::vector<std::string>& args) {
     };
   }
 
+  // Each domain's failure is printed once, as it ends (the runner does not
+  // log it), so a long-lived background run reports it when it happens.
+  run_options.on_finished = [](const RunResult& r) {
+    if (exit_code_for(r.outcome) != kExitOk) std::cerr << ("hvmtool: " + r.domain + ": " + r.message + "\n");
+  };
+
   StreamLogger log(std::cerr, vm.count("verbose") ? LogLevel::debug : LogLevel::info);
   Session session(log);
   if (!load_pipeline_files(session, vm["file"].as<std::vector<std::string>>(), false)) return kExitUsage;
@@ -83,8 +89,6 @@ int command_run(const std::vector<std::string>& args) {
   }
   if (vm.count("timings")) print_timings(std::cerr, results);
   if (vm.count("json")) print_json(std::cout, results);
-  for (const auto& r : results)
-    if (exit_code_for(r.outcome) != kExitOk) std::cerr << "hvmtool: " << r.domain << ": " << r.message << "\n";
   return combined_exit_code(results);
 }
 

@@ -12,10 +12,12 @@ bool load_pipeline_files(Session& session, const std::vector<std::string>& files
     try {
       PipelineConfig config = load_pipeline_file(file);
       const std::size_t before = session.domain_count();
-      std::string summary = "platform " + config.platform.plugin;
+      const bool automatic = config.platform.plugin == kAutoPlatform;
+      std::string stages;
       for (StageSlot slot : kStageOrder)
-        summary += ", " + std::string(to_string(slot)) + "=" + config.stage(slot).plugin;
-      session.prepare(std::move(config));
+        stages += ", " + std::string(to_string(slot)) + "=" + config.stage(slot).plugin;
+      const std::string platform = session.prepare(std::move(config));
+      const std::string summary = "platform " + platform + (automatic ? " (auto)" : "") + stages;
       if (report_ok)
         std::cout << file << ": ok (" << (session.domain_count() - before) << " domain(s); " << summary << ")\n";
     } catch (const std::exception& e) {

@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "hvmtool/version.hpp"
+#include "plugin/plugin_boundary.hpp"
 
 namespace {
 
@@ -53,8 +54,9 @@ int main(int argc, char** argv) {
     if (command == "list") return hvmtool::cli::command_list(rest);
     if (command == "destroy") return hvmtool::cli::command_destroy(rest);
     if (command == "store") return hvmtool::cli::command_store(rest);
-  } catch (const std::exception& e) {
-    std::cerr << "hvmtool: " << e.what() << "\n";
+  } catch (...) {
+    // Plugin errors arrive here framework-owned (plugin/plugin_boundary.hpp).
+    std::cerr << "hvmtool: " << hvmtool::copy_current_exception().message << "\n";
     return hvmtool::cli::kExitUsage;
   }
   std::cerr << "hvmtool: unknown command '" << command << "' (try hvmtool --help)\n";

@@ -9,6 +9,7 @@
 #include <dlfcn.h>
 
 #include "hvmtool/version.hpp"
+#include "plugin/plugin_boundary.hpp"
 
 namespace hvmtool {
 
@@ -124,43 +125,48 @@ std::shared_ptr<Plugin> PluginLoader::load_file(const fs::path& file, const std:
   if (!library->has(kFactoryAlias))
     throw PluginError(file.string() + ": exports no " + std::string(kFactoryAlias) +
                       " factory (use HVMTOOL_PLUGIN(YourClass))");
+  // From here on every call runs plugin code, so it goes through the
+  // boundary; `library` is held until the plugin object owns it.
+  const std::string who = expected_name.empty() ? file.filename().string() : expected_name;
   auto& factory = library->get_alias<PluginFactory>(kFactoryAlias);
-  std::unique_ptr<Plugin> made = factory();
+  std::unique_ptr<Plugin> made = call_plugin(who, "factory", [&] { return factory(); });
   if (!made) throw PluginError(file.string() + ": plugin factory returned nothing");
   Plugin* raw = made.release();
   std::shared_ptr<Plugin> plugin(raw, [library](Plugin* p) { delete p; });
-  if (!expected_name.empty() && plugin->name() != expected_name)
-    throw PluginError(file.string() + ": calls itself '" + std::string(plugin->name()) + "', expected '" +
-                      expected_name + "'");
+  const std::string actual = call_plugin(who, "name", [&] { return std::string(plugin->name()); });
+  if (!expected_name.empty() && actual != expected_name)
+    throw PluginError(file.string() + ": calls itself '" + actual + "', expected '" + expected_name + "'");
   return plugin;
 }
 
 std::shared_ptr<Stage> PluginLoader::create_stage(const std::string& name, StageSlot slot, const PluginParams& params) {
   auto plugin = load(name);
-  auto slots = plugin->stage_slots();
+  auto slots = call_plugin(name, "stage_slots", [&] { return plugin->stage_slots(); });
   if (std::find(slots.begin(), slots.end(), slot) == slots.end()) {
     std::string offered;
     for (StageSlot s : slots) offered += (offered.empty() ? "" : ", ") + std::string(to_string(s));
     throw PluginError("plugin '" + name + "' cannot serve stage '" + std::string(to_string(slot)) +
                       "' (it provides: " + (offered.empty() ? "no stages" : offered) + ")");
   }
-  auto stage = plugin->create_stage(slot, params);
+  auto stage = call_plugin(name, "create_stage", [&] { return plugin->create_stage(slot, params); });
   if (!stage) throw PluginError("plugin '" + name + "' made no stage for '" + std::string(to_string(slot)) + "'");
   return hold_library(std::move(stage), plugin);
 }
 
 std::shared_ptr<Platform> PluginLoader::create_platform(const std::string& name, const PlatformContext& ctx) {
   auto plugin = load(name);
-  if (!plugin->provides_platform()) throw PluginError("plugin '" + name + "' is not a platform");
-  auto platform = plugin->create_platform(ctx);
+  if (!call_plugin(name, "provides_platform", [&] { return plugin->provides_platform(); }))
+    throw PluginError("plugin '" + name + "' is not a platform");
+  auto platform = call_plugin(name, "create_platform", [&] { return plugin->create_platform(ctx); });
   if (!platform) throw PluginError("plugin '" + name + "' made no platform");
   return hold_library(std::move(platform), plugin);
 }
 
 std::shared_ptr<FirmwareProvider> PluginLoader::create_firmware(const std::string& name, const PluginParams& params) {
   auto plugin = load(name);
-  if (!plugin->provides_firmware()) throw PluginError("plugin '" + name + "' is not a firmware provider");
-  auto firmware = plugin->create_firmware(params);
+  if (!call_plugin(name, "provides_firmware", [&] { return plugin->provides_firmware(); }))
+    throw PluginError("plugin '" + name + "' is not a firmware provider");
+  auto firmware = call_plugin(name, "create_firmware", [&] { return plugin->create_firmware(params); });
   if (!firmware) throw PluginError("plugin '" + name + "' made no firmware provider");
   return hold_library(std::move(firmware), plugin);
 }
@@ -186,12 +192,12 @@ std::vector<PluginFileInfo> PluginLoader::discover() {
       try {
         auto plugin = load_file(file, name);
         info.api_version = kApiVersion;
-        info.version = std::string(plugin->version());
-        info.description = std::string(plugin->description());
-        info.stages = plugin->stage_slots();
-        info.platform = plugin->provides_platform();
-        info.firmware = plugin->provides_firmware();
-      } catch (const std::exception& e) {
+        info.version = call_plugin(name, "version", [&] { return std::string(plugin->version()); });
+        info.description = call_plugin(name, "description", [&] { return std::string(plugin->description()); });
+        info.stages = call_plugin(name, "stage_slots", [&] { return plugin->stage_slots(); });
+        info.platform = call_plugin(name, "provides_platform", [&] { return plugin->provides_platform(); });
+        info.firmware = call_plugin(name, "provides_firmware", [&] { return plugin->provides_firmware(); });
+      } catch (const std::exception& e) {  // framework-owned: load_file and call_plugin made it
         info.error = e.what();
       }
       found.push_back(std::move(info));

@@ -3,18 +3,19 @@
 #include <boost/asio/post.hpp>
 
 #include "hvmtool/error.hpp"
+#include "plugin/plugin_boundary.hpp"
 
 namespace hvmtool {
 
 namespace {
 
+// `error` is framework-owned (the completion copied it): safe to read after
+// the plugin that raised it is gone.
 std::string describe(std::exception_ptr error) {
   try {
     std::rethrow_exception(error);
-  } catch (const std::exception& e) {
-    return e.what();
   } catch (...) {
-    return "unknown exception";
+    return copy_current_exception().message;
   }
 }
 
@@ -100,9 +101,13 @@ void DomainRun::start_stage(std::size_t index) {
   // The completion holds the run weakly: a stage that never calls it (and
   // was abandoned after the grace period) must not keep the run alive
   // through a stage -> completion -> run cycle.
+  // The error is copied into a framework-owned exception at once, while
+  // the plugin that raised it is certainly loaded (it is calling us): the
+  // copy is what travels through the io_context and into the result.
   auto called = std::make_shared<std::atomic<bool>>(false);
   Completion done = [weak = weak_from_this(), &io = io_, attempt = attempt_, index, called](std::exception_ptr error) {
     if (called->exchange(true)) return;  // a second call is a plugin bug; the first one counted
+    error = own_error(error);
     boost::asio::post(io, [weak, attempt, index, error] {
       if (auto self = weak.lock()) self->stage_completed(attempt, index, error);
     });
@@ -110,7 +115,7 @@ void DomainRun::start_stage(std::size_t index) {
   try {
     pipeline_.stages[index]->async_run(*ctx_, done);
   } catch (...) {
-    done(std::current_exception());
+    done(std::current_exception());  // copied by `done` inside this handler
   }
 }
 
@@ -141,9 +146,9 @@ void DomainRun::stage_completed(unsigned attempt, std::size_t index, std::except
   if (error) {
     const bool cancelled = is_cancellation(error);
     record_stage(index, cancelled ? "cancelled" : "failed");
+    // Not logged here: the command prints each domain's outcome once.
     const std::string message =
         "stage " + stage_name + " (" + pipeline_.plugin_names[index] + ") failed: " + describe(error);
-    log_.error(message);
     unwind();
     finish(cancelled ? RunOutcome::cancelled : RunOutcome::failed, message);
     return;
@@ -161,7 +166,6 @@ void DomainRun::stage_timed_out(unsigned attempt, std::size_t index) {
   if (attempt != attempt_ || index != current_ || current_resolved_ || phase_ != Phase::running) return;
   const std::string message = "stage " + std::string(to_string(kStageOrder[index])) + " (" +
                               pipeline_.plugin_names[index] + ") timed out after " + seconds_text(timeout_for(index));
-  log_.error(message);
   stop_running_stage(RunOutcome::timed_out, message, "timeout");
 }
 
@@ -173,8 +177,9 @@ void DomainRun::stop_running_stage(RunOutcome outcome, const std::string& messag
   stage_timer_.cancel();
   try {
     pipeline_.stages[current_]->cancel(*ctx_);
-  } catch (const std::exception& e) {
-    log_.warn(std::string("cancel threw: ") + e.what());
+  } catch (...) {
+    log_.warn("stage " + std::string(to_string(kStageOrder[current_])) + " (" + pipeline_.plugin_names[current_] +
+              "): cancel: " + copy_current_exception().message);
   }
   // A stage that ignores cancellation must not pin the domain for ever.
   grace_timer_.expires_after(kCancelGrace);
@@ -192,6 +197,11 @@ void DomainRun::cancel(const std::string& reason) {
   switch (phase_) {
     case Phase::running:
       log_.info("cancelling: " + reason);
+      if (current_resolved_) {  // between attempts: no stage runs yet, none to wait for
+        unwind();
+        finish(RunOutcome::cancelled, "cancelled: " + reason);
+        break;
+      }
       stop_running_stage(RunOutcome::cancelled, "cancelled: " + reason, "cancelled");
       break;
     case Phase::preserved:
@@ -250,8 +260,8 @@ void DomainRun::guest_ended() {
       // Kept paused for inspection until cancelled (`hvmtool destroy`).
       try {
         ctx_->require_domain().pause();
-      } catch (const std::exception& e) {
-        log_.warn(std::string("pause of preserved domain failed: ") + e.what());
+      } catch (...) {
+        log_.warn("plugin '" + pipeline_.platform_plugin + "': pause: " + copy_current_exception().message);
       }
       phase_ = Phase::preserved;
       result_.outcome = outcome;

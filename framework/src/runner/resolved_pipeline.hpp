@@ -15,6 +15,7 @@ namespace hvmtool {
 // the plugin loader; tests build it by hand with in-process stages.
 struct ResolvedPipeline {
   std::shared_ptr<Platform> platform;
+  std::string platform_plugin = "platform";    // the plugin that made `platform`, for messages
   std::shared_ptr<FirmwareProvider> firmware;  // may be null
   std::array<std::shared_ptr<Stage>, kStageOrder.size()> stages;
   std::array<std::string, kStageOrder.size()> plugin_names;

@@ -7,6 +7,7 @@
 #include "console/console_log.hpp"
 #include "hvmtool/error.hpp"
 #include "log/stream_logger.hpp"
+#include "plugin/plugin_boundary.hpp"
 #include "runner/platform_choice.hpp"
 
 namespace hvmtool {
@@ -17,72 +18,98 @@ Session::Session(Logger& log, unsigned worker_threads) : log_(log), workers_(wor
 
 Session::~Session() {
   // Jobs of abandoned stages may still use their domains: let them finish,
-  // then destroy whatever domains are left, before their platforms go.
+  // then destroy whatever domains are left, before their platforms go. The
+  // members' order does the rest (session.hpp).
   workers_.join();
   runs_.clear();
 }
 
-void Session::prepare(PipelineConfig config) {
+namespace {
+
+// "FILE:LINE:COL: " for a value read from a file, "FILE: " for a default.
+std::string location_prefix(const SourceLocation& where, const fs::path& file) {
+  if (where.line == 0) return file.string() + ": ";
+  return where.file + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) + ": ";
+}
+
+// Runs `body`, putting `where` in front of the message of any error it
+// raises, in the same category. A ConfigError already names its line.
+template <typename Body>
+decltype(auto) at_location(const std::string& where, Body&& body) {
+  try {
+    return std::forward<Body>(body)();
+  } catch (const ConfigError&) {
+    throw;
+  } catch (...) {
+    CopiedError error = copy_current_exception();
+    error.message = where + error.message;
+    throw_copied(error);
+  }
+}
+
+}  // namespace
+
+std::string Session::prepare(PipelineConfig config) {
   auto file = std::make_unique<PreparedFile>();
   file->config = std::move(config);
   const PipelineConfig& cfg = file->config;
 
   std::vector<fs::path> search = cfg.search_path;
   for (auto& p : PluginLoader::default_search_path()) search.push_back(std::move(p));
-  file->loader = std::make_unique<PluginLoader>(std::move(search));
-
-  auto with_file = [&](const PluginChoice& choice, auto&& body) {
-    try {
-      return body();
-    } catch (const PluginError& e) {
-      if (choice.where.line == 0) throw PluginError(cfg.file.string() + ": " + e.what());
-      throw PluginError(choice.where.file + ":" + std::to_string(choice.where.line) + ":" +
-                        std::to_string(choice.where.column) + ": " + e.what());
-    }
-  };
+  // Kept by the session, not the file: libraries stay loaded until the
+  // io_context is gone, whether or not this file is prepared completely.
+  PluginLoader& loader = *loaders_.emplace_back(std::make_unique<PluginLoader>(std::move(search)));
+  auto where = [&](const PluginChoice& choice) { return location_prefix(choice.where, cfg.file); };
 
   if (cfg.platform.plugin == kAutoPlatform) {
-    PlatformChoice choice = with_file(cfg.platform, [&] {
+    PlatformChoice choice = at_location(where(cfg.platform), [&] {
       return choose_platform(kAutoPlatformCandidates, [&](const std::string& name) {
         PlatformContext ctx{io_, log_, cfg.params_for(name)};
-        auto platform = file->loader->create_platform(name, ctx);
-        platform->check_available();
+        auto platform = loader.create_platform(name, ctx);
+        call_plugin(name, "check_available", [&] { platform->check_available(); });
         return platform;
       });
     });
     if (!choice.fallback.empty()) log_.info(cfg.file.string() + ": " + choice.fallback);
     file->platform = std::move(choice.platform);
-    file->config.platform.plugin = choice.plugin;
+    file->config.platform.plugin = choice.plugin;  // what runs it, from here on
   } else {
     PlatformContext platform_ctx{io_, log_, cfg.params_for(cfg.platform.plugin)};
     file->platform =
-        with_file(cfg.platform, [&] { return file->loader->create_platform(cfg.platform.plugin, platform_ctx); });
+        at_location(where(cfg.platform), [&] { return loader.create_platform(cfg.platform.plugin, platform_ctx); });
   }
 
   // Only builders consult firmware; a pipeline without one needs no provider.
   if (cfg.domain.type == DomainType::hvm) {
-    file->firmware = with_file(cfg.firmware, [&] {
-      return file->loader->create_firmware(cfg.firmware.plugin, cfg.params_for(cfg.firmware.plugin));
+    file->firmware = at_location(where(cfg.firmware), [&] {
+      return loader.create_firmware(cfg.firmware.plugin, cfg.params_for(cfg.firmware.plugin));
     });
-    // Resolving now makes `validate` report a missing or malformed firmware file.
-    file->firmware->resolve(cfg.domain);
+    // Resolving now makes `validate` report a missing or malformed firmware
+    // file. The file names come from the domain section when the firmware
+    // plugin is the default one.
+    const SourceLocation& fw_where = cfg.firmware.where.line ? cfg.firmware.where : cfg.domain.where;
+    at_location(location_prefix(fw_where, cfg.file),
+                [&] { call_plugin(cfg.firmware.plugin, "resolve", [&] { file->firmware->resolve(cfg.domain); }); });
   }
 
   for (DomainConfig& domain : cfg.domains()) {
     PreparedDomain prepared;
     prepared.config = std::move(domain);
     prepared.pipeline.platform = file->platform;
+    prepared.pipeline.platform_plugin = cfg.platform.plugin;
     prepared.pipeline.firmware = file->firmware;
     for (StageSlot slot : kStageOrder) {
       const PluginChoice& choice = cfg.stage(slot);
       const std::size_t i = index_of(slot);
       prepared.pipeline.plugin_names[i] = choice.plugin;
-      prepared.pipeline.stages[i] = with_file(
-          choice, [&] { return file->loader->create_stage(choice.plugin, slot, cfg.params_for(choice.plugin)); });
+      prepared.pipeline.stages[i] = at_location(
+          where(choice), [&] { return loader.create_stage(choice.plugin, slot, cfg.params_for(choice.plugin)); });
     }
     file->domains.push_back(std::move(prepared));
   }
+  std::string platform = file->config.platform.plugin;
   files_.push_back(std::move(file));
+  return platform;
 }
 
 std::size_t Session::domain_count() const {
@@ -100,8 +127,13 @@ std::vector<RunResult> Session::run(const RunOptions& options) {
                           "' is used twice in this run");
 
   std::set<Platform*> probed;
-  for (const auto& file : files_)
-    if (probed.insert(file->platform.get()).second) file->platform->check_available();
+  for (const auto& file : files_) {
+    if (!probed.insert(file->platform.get()).second) continue;
+    const PipelineConfig& cfg = file->config;
+    at_location(location_prefix(cfg.platform.where, cfg.file), [&] {
+      call_plugin(cfg.platform.plugin, "check_available", [&] { file->platform->check_available(); });
+    });
+  }
 
   const fs::path log_dir = options.log_dir ? *options.log_dir : ConsoleLog::default_directory();
   std::size_t remaining = 0;
@@ -143,12 +175,23 @@ std::vector<RunResult> Session::run(const RunOptions& options) {
       *ran = true;
       if (--not_running == 0 && !creation_failed && options.on_all_started) options.on_all_started();
     });
-    run->start([&, ran](const RunResult&) {
+    run->start([&, ran](const RunResult& result) {
       if (!*ran) creation_failed = true;
+      if (options.on_finished) options.on_finished(result);
       if (--remaining == 0) all_done();
     });
   }
-  if (remaining > 0) io_.run();
+  // A handler that throws (a platform's event delivery, a plugin's timer) is
+  // plugin code the io_context runs: its exception is copied here, while the
+  // plugin is loaded, and winds the domains down instead of the process.
+  while (remaining > 0) {
+    try {
+      io_.run();
+      break;
+    } catch (...) {
+      cancel_all("a handler on the io_context threw: " + copy_current_exception().message);
+    }
+  }
   io_.restart();
 
   for (auto& run : runs_) results.push_back(run->result());

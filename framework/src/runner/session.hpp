@@ -26,6 +26,8 @@ struct RunOptions {
   // Called once when every domain is running; not called if any domain
   // ended before it ran (creation failed).
   std::function<void()> on_all_started;
+  // Called as each domain's run ends, with its outcome.
+  std::function<void(const RunResult&)> on_finished;
 };
 
 // Everything one `hvmtool run`/`validate` invocation loads: the pipeline
@@ -39,7 +41,9 @@ class Session {
   // Loads the plugins the file names and creates its platform, firmware
   // provider and one set of stage objects per domain: every plugin validates
   // its parameters here. Throws PluginError/ConfigError.
-  void prepare(PipelineConfig config);
+  // Returns the platform plugin that serves the file (the one `platform:
+  // auto` chose, or the one it names).
+  std::string prepare(PipelineConfig config);
 
   // Probes each platform (check_available), then runs every prepared domain
   // concurrently until all have ended. SIGINT/SIGTERM cancel all of them.
@@ -57,18 +61,28 @@ class Session {
   };
   struct PreparedFile {
     PipelineConfig config;
-    std::unique_ptr<PluginLoader> loader;
     std::shared_ptr<Platform> platform;
     std::shared_ptr<FirmwareProvider> firmware;
     std::vector<PreparedDomain> domains;
   };
 
+  // The order of these members is the order of teardown, in reverse: a
+  // plugin's library must outlive every object, exception and queued handler
+  // compiled into it. The loaders (which hold every library loaded) go last,
+  // after the io_context, whose destructor destroys the handlers still
+  // queued in it: a worker job's completion posted after the run was over,
+  // a platform's event delivery, an abandoned stage's timer. The platforms'
+  // and stages' objects go before the io_context, because their timers and
+  // sockets need it; those kept alive by a queued handler go with it.
+  // Domain logs and console logs outlive the io_context, since a domain that
+  // a handler keeps alive can still log and write its console until then.
   Logger& log_;
+  std::vector<std::unique_ptr<PluginLoader>> loaders_;
+  std::vector<std::unique_ptr<Logger>> domain_logs_;
+  std::vector<std::unique_ptr<ConsoleLog>> consoles_;
   boost::asio::io_context io_;
   boost::asio::thread_pool workers_;
   std::vector<std::unique_ptr<PreparedFile>> files_;
-  std::vector<std::unique_ptr<Logger>> domain_logs_;
-  std::vector<std::unique_ptr<ConsoleLog>> consoles_;
   std::vector<std::shared_ptr<DomainRun>> runs_;
 };
 
