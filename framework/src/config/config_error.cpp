@@ -20,7 +20,7 @@ std::string location_prefix(const SourceLocation& where) {
 void throw_field_error(const SourceLocation& where, std::string_view field, std::string_view reason) {
   std::string msg = location_prefix(where);
   msg += "field '";
-  msg += field;
+  msg += one_line(field);  // keys are the user's text: a multi-line key must not break the line
   msg += "': ";
   msg += reason;
   throw ConfigError(msg);
