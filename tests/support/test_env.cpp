@@ -24,6 +24,25 @@ fs::path build_dir() { return env_path("HVMTOOL_BUILD_DIR"); }
 fs::path source_dir() { return env_path("HVMTOOL_SOURCE_DIR"); }
 fs::path test_plugin_dir() { return build_dir() / "tests" / "plugins"; }
 
+std::string test_platform() {
+  const char* p = std::getenv("HVMTOOL_TEST_PLATFORM");
+  return p && *p ? p : "kvm";
+}
+
+std::string test_platform_missing() {
+  const std::string p = test_platform();
+  if (p == "emu") return {};
+  if (p == "kvm")
+    return fs::exists("/dev/kvm") ? "" : "/dev/kvm not present: the kvm run of this suite needs a KVM host";
+  return "HVMTOOL_TEST_PLATFORM=" + p + " is not a platform these suites know (kvm, emu)";
+}
+
+std::string on_test_platform(const std::string& pipeline) {
+  if (pipeline.starts_with("platform:") || pipeline.find("\nplatform:") != std::string::npos)
+    throw std::runtime_error("the pipeline already names a platform");
+  return "platform: " + test_platform() + "\n" + pipeline;
+}
+
 TempDir::TempDir() {
   std::string pattern = (fs::temp_directory_path() / "hvmtool-test-XXXXXX").string();
   if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");

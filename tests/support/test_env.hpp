@@ -12,6 +12,15 @@ std::filesystem::path build_dir();
 std::filesystem::path source_dir();
 std::filesystem::path test_plugin_dir();  // build/tests/plugins
 
+// The platform a suite registered with `PLATFORMS` (tests/CMakeLists.txt)
+// boots its guests on in this run: $HVMTOOL_TEST_PLATFORM, "kvm" or "emu".
+std::string test_platform();
+// Empty when test_platform() can run on this host, else why not (one line).
+std::string test_platform_missing();
+// `pipeline` (YAML text) with `platform: test_platform()` put first; throws
+// if it already names one (the test would not run where it says).
+std::string on_test_platform(const std::string& pipeline);
+
 // A fresh temporary directory removed when this object dies.
 class TempDir {
  public:

@@ -1,9 +1,10 @@
-// build_pv on the real kvm platform, through `hvmtool run` and the shipped
+// build_pv on a real platform (each of kvm and emu the machine has: ctest
+// runs this suite once per platform), through `hvmtool run` and the shipped
 // configs: the bzImage test kernel entered in long mode (64-bit boot
 // protocol) and the PVH test kernel entered in 32-bit mode with
 // hvm_start_info; each reports what it received, which must be what the
 // builder placed (its log line), and powers off (exit status 0).
-#define BOOST_TEST_MODULE build_pv_kvm
+#define BOOST_TEST_MODULE build_pv_boot
 #define BOOST_TEST_NO_MAIN
 #include <boost/test/unit_test.hpp>
 
@@ -43,7 +44,7 @@ struct Ramdisk {
 };
 
 // The shipped config with this build tree's kernel, a ramdisk, a log file
-// and a domain name of our own (names are host-wide on kvm).
+// and a domain name of our own (names are host-wide), on the suite's platform.
 struct Run {
   CommandResult result;
   std::string console;
@@ -53,7 +54,7 @@ struct Run {
 Run run_shipped(const std::string& config, const std::string& name, const std::string& kernel_line,
                 const std::string& ramdisk_line, const fs::path& kernel, const fs::path& ramdisk,
                 const hvmtool::test::TempDir& tmp) {
-  std::string yaml = slurp(hvmtool::test::source_dir() / "config" / config);
+  std::string yaml = hvmtool::test::on_test_platform(slurp(hvmtool::test::source_dir() / "config" / config));
   yaml = replace(yaml, kernel_line, "kernel: " + kernel.string());
   const fs::path log = tmp.path() / "console.log";
   yaml = replace(yaml, ramdisk_line, "ramdisk: " + ramdisk.string() + "\n  logfile: " + log.string());
@@ -81,7 +82,10 @@ std::pair<std::uint64_t, std::uint64_t> placed_ramdisk(const std::string& out) {
 
 BOOST_AUTO_TEST_CASE(bzimage_test_kernel_boots_through_the_64bit_protocol) {
   hvmtool::test::TempDir tmp;
-  Ramdisk rd(100000);
+  // From 16 KiB the 64-bit test kernel sums its initrd at CPL 3 and comes
+  // back through an exception gate; emu delivers no exception in long mode
+  // (platforms/emu/README.md), so its run stays below that size.
+  Ramdisk rd(hvmtool::test::test_platform() == "emu" ? 12000 : 100000);
   const fs::path ramdisk = tmp.write("initrd.img", rd.bytes);
   Run r = run_shipped("direct-testkernel.yaml", "direct-testkernel", "kernel: ../build/tests/guests/testkernel.bzImage",
                       "ramdisk: ../build/tests/guests/testkernel.bzImage", TEST_BZIMAGE, ramdisk, tmp);
@@ -128,8 +132,8 @@ BOOST_AUTO_TEST_CASE(pvh_test_kernel_boots_through_the_pvh_entry) {
 }
 
 int main(int argc, char* argv[]) {
-  if (!fs::exists("/dev/kvm")) {
-    std::cout << "SKIP: /dev/kvm not present: build_pv boot tests need a KVM host" << std::endl;
+  if (const std::string missing = hvmtool::test::test_platform_missing(); !missing.empty()) {
+    std::cout << "SKIP: " << missing << std::endl;
     return 77;
   }
   if (!fs::exists(TEST_BZIMAGE) || !fs::exists(TEST_PVHKERNEL)) {
