@@ -16,7 +16,17 @@ using hvmtool::test::NullLogger;
 
 namespace {
 
-enum class Behaviour { ok, fail, throws, hang, hang_ignoring_cancel, slow_worker, stuck_worker };
+enum class Behaviour {
+  ok,
+  fail,
+  throws,
+  throws_int,  // not a std::exception
+  hang,
+  hang_ignoring_cancel,
+  hang_cancel_throws,  // cancel() answers, then throws an int
+  slow_worker,
+  stuck_worker
+};
 
 // A stage that records run/undo/cancel in the shared call log, so the
 // order of stage work and platform calls can be checked as one sequence.
@@ -41,8 +51,11 @@ class ScriptStage final : public Stage {
         return;
       case Behaviour::throws:
         throw Error("deliberate throw");
+      case Behaviour::throws_int:
+        throw 7;
       case Behaviour::hang:
       case Behaviour::hang_ignoring_cancel:
+      case Behaviour::hang_cancel_throws:
         pending_ = std::move(done);
         return;
       case Behaviour::slow_worker:
@@ -57,8 +70,9 @@ class ScriptStage final : public Stage {
   }
   void cancel(StageContext&) override {
     log_->add("cancel " + std::string(to_string(slot_)));
-    if (b_ == Behaviour::hang && pending_)
+    if ((b_ == Behaviour::hang || b_ == Behaviour::hang_cancel_throws) && pending_)
       std::exchange(pending_, nullptr)(std::make_exception_ptr(CancelledError("cancelled")));
+    if (b_ == Behaviour::hang_cancel_throws) throw 7;
   }
   void undo(StageContext& ctx) noexcept override {
     log_->add("undo " + std::string(to_string(slot_)) + " " + ctx.config.name);
@@ -193,6 +207,28 @@ BOOST_AUTO_TEST_CASE(exception_thrown_by_a_stage_rolls_back) {
   BOOST_TEST(!f.calls->contains("run unpause a"));
 }
 
+BOOST_AUTO_TEST_CASE(a_stage_throwing_a_non_standard_exception_fails_with_its_type_named) {
+  Fixture f;
+  f.start(domain("a"), f.pipeline({{StageSlot::build, Behaviour::throws_int}}));
+  f.run_io();
+  BOOST_REQUIRE_EQUAL(f.results.size(), 1u);
+  BOOST_TEST(to_string(f.results[0].outcome) == "failed");
+  BOOST_TEST(f.results[0].message == "stage build (script) failed: non-standard exception of type 'int'");
+  BOOST_TEST(f.calls->entries().back() == "destroy 1");
+}
+
+BOOST_AUTO_TEST_CASE(a_cancel_that_throws_does_not_escape_the_runner) {
+  Fixture f;
+  DomainConfig c = domain("a");
+  c.timeouts[index_of(StageSlot::build)] = 50ms;
+  f.start(c, f.pipeline({{StageSlot::build, Behaviour::hang_cancel_throws}}));
+  f.run_io();
+  BOOST_REQUIRE_EQUAL(f.results.size(), 1u);
+  BOOST_TEST(to_string(f.results[0].outcome) == "timed-out");
+  BOOST_TEST(f.calls->index_of("cancel build") < f.calls->index_of("undo build a"));
+  BOOST_TEST(f.calls->entries().back() == "destroy 1");
+}
+
 BOOST_AUTO_TEST_CASE(timeout_cancels_the_stage_then_rolls_back) {
   Fixture f;
   DomainConfig c = domain("a");
@@ -237,6 +273,20 @@ BOOST_AUTO_TEST_CASE(cancel_while_waiting_rolls_back_everything) {
   BOOST_TEST(exit_code_for(f.results[0].outcome) == 130);
   BOOST_TEST(f.calls->index_of("undo wait a") >= 0);
   BOOST_TEST(f.calls->entries().back() == "destroy 1");
+}
+
+BOOST_AUTO_TEST_CASE(cancel_before_the_first_stage_ends_the_run_at_once) {
+  Fixture f;
+  auto run = f.start(domain("a"), f.pipeline());  // its first stage is posted, not started
+  auto began = std::chrono::steady_clock::now();
+  run->cancel("early");
+  f.run_io();
+  const bool prompt = std::chrono::steady_clock::now() - began < DomainRun::kCancelGrace;
+  BOOST_REQUIRE_EQUAL(f.results.size(), 1u);
+  BOOST_TEST(to_string(f.results[0].outcome) == "cancelled");
+  BOOST_TEST(f.results[0].message == "cancelled: early");
+  BOOST_TEST(prompt);                      // no stage to wait for
+  BOOST_TEST(f.calls->entries().empty());  // no stage ran, none was told to cancel
 }
 
 BOOST_AUTO_TEST_CASE(crash_and_reboot_map_to_their_actions) {

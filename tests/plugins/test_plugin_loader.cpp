@@ -136,3 +136,28 @@ BOOST_AUTO_TEST_CASE(plugin_parameters_are_validated_at_creation) {
   BOOST_TEST(error.starts_with("p.yaml:7:5: field 'params.teststage.behavior'"), error);
   BOOST_TEST(error.find("did you mean 'behaviour'") != std::string::npos, error);
 }
+
+// The exception a plugin throws (its own type, or an int) reaches the caller
+// as a framework-owned copy, so it can be read after the library is gone.
+BOOST_AUTO_TEST_CASE(a_plugins_exception_is_copied_before_its_library_is_unloaded) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"own", "plugin 'thrower': create_stage: thrower: create_stage failed on purpose"},
+      {"int", "plugin 'thrower': create_stage: non-standard exception of type 'int'"}};
+  for (const auto& [what, message] : cases) {
+    std::exception_ptr caught;
+    {
+      auto loader = test_loader();
+      PluginParams params("thrower", {{"at", {"create_stage", {}}}, {"what", {what, {}}}});
+      try {
+        loader.create_stage("thrower", StageSlot::build, params);
+      } catch (const PluginError&) {
+        caught = std::current_exception();
+      }
+      BOOST_TEST(library_mapped("hvmtool-thrower.so"));
+    }
+    // The loader held the last reference to the library.
+    BOOST_TEST(!library_mapped("hvmtool-thrower.so"), what);
+    BOOST_REQUIRE(caught);
+    BOOST_TEST(error_of([&] { std::rethrow_exception(caught); }) == message);
+  }
+}

@@ -1,4 +1,6 @@
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include <hvmtool/hvmtool.hpp>
 
@@ -6,11 +8,13 @@ namespace {
 
 // A stage for every slot whose behaviour the pipeline file picks:
 // ok, fail (completion with an error), throw (from async_run), hang (never
-// completes until cancelled). `marker` names a file it appends "SLOT\n" to.
+// completes until cancelled), block (a worker-pool job that sleeps `block_ms`
+// and ignores cancellation, like a large read). `marker` names a file it
+// appends "SLOT\n" to.
 class ScriptedStage final : public hvmtool::Stage {
  public:
-  ScriptedStage(hvmtool::StageSlot slot, std::string behaviour, std::string marker)
-      : slot_(slot), behaviour_(std::move(behaviour)), marker_(std::move(marker)) {}
+  ScriptedStage(hvmtool::StageSlot slot, std::string behaviour, std::string marker, std::chrono::milliseconds block)
+      : slot_(slot), behaviour_(std::move(behaviour)), marker_(std::move(marker)), block_(block) {}
   std::string_view name() const override { return "teststage"; }
   void async_run(hvmtool::StageContext& ctx, hvmtool::Completion done) override {
     if (!marker_.empty()) std::ofstream(marker_, std::ios::app) << to_string(slot_) << "\n";
@@ -22,6 +26,13 @@ class ScriptedStage final : public hvmtool::Stage {
     }
     if (behaviour_ == "hang") {
       pending_ = std::move(done);
+      return;
+    }
+    if (behaviour_ == "block") {
+      // The job and the completion handler it posts are compiled into this
+      // library: the handler may still be queued when the run is over.
+      hvmtool::run_blocking(
+          ctx, [block = block_] { std::this_thread::sleep_for(block); }, std::move(done));
       return;
     }
     done(nullptr);
@@ -37,6 +48,7 @@ class ScriptedStage final : public hvmtool::Stage {
   hvmtool::StageSlot slot_;
   std::string behaviour_;
   std::string marker_;
+  std::chrono::milliseconds block_;
   hvmtool::Completion pending_;
 };
 
@@ -48,11 +60,12 @@ class TestStagePlugin final : public hvmtool::Plugin {
     return {hvmtool::kStageOrder.begin(), hvmtool::kStageOrder.end()};
   }
   std::unique_ptr<hvmtool::Stage> create_stage(hvmtool::StageSlot slot, const hvmtool::PluginParams& p) override {
-    p.require_known({"behaviour", "marker", "fail_slot"});
-    std::string behaviour = p.get_choice("behaviour", "ok", {"ok", "fail", "throw", "hang"});
+    p.require_known({"behaviour", "marker", "fail_slot", "block_ms"});
+    std::string behaviour = p.get_choice("behaviour", "ok", {"ok", "fail", "throw", "hang", "block"});
     // `fail_slot` applies the behaviour to that slot only.
     if (p.has("fail_slot") && p.get_string("fail_slot", "") != to_string(slot)) behaviour = "ok";
-    return std::make_unique<ScriptedStage>(slot, behaviour, p.get_string("marker", ""));
+    const std::chrono::milliseconds block(p.get_uint("block_ms", 0, 0, 600000));
+    return std::make_unique<ScriptedStage>(slot, behaviour, p.get_string("marker", ""), block);
   }
 };
 
