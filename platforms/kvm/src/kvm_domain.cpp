@@ -110,7 +110,7 @@ KvmDomain::~KvmDomain() { destroy(); }
 std::string KvmDomain::state() const {
   std::lock_guard lk(mu_);
   if (destroyed_) return "destroyed";
-  if (shutdown_) return "shutdown";
+  if (shutdown_latched_) return "shutdown";
   if (!started_ || paused_) return "paused";
   return "running";
 }
@@ -520,17 +520,25 @@ void KvmDomain::request_shutdown(ShutdownRequest r) {
   ev.reason = r.reason;
   ev.detail = std::move(r.detail);
   // The first reason wins, as on Xen. The vCPUs stop and the registry says
-  // "shutdown" before the event can reach the handler: a handler that lists
-  // domains sees the new state.
+  // "shutdown" before the event can reach the handler (a handler that lists
+  // domains sees the new state); state() says so only once the event is
+  // latched, so whoever sees "shutdown" there and then sets a handler gets it.
   const bool first = events_.fire(std::move(ev), [this] {
     {
       std::lock_guard lk(mu_);
       shutdown_ = true;
       for (auto& v : vcpus_) kick_locked(*v);
     }
-    publish_state();
+    std::lock_guard lk(publish_mu_);
+    if (registered_) ps_->registry->update(id_, "shutdown", mem_ ? mem_->max_memory() : 0, max_vcpus_);
   });
-  if (first) ps_->log.info("kvm: domain '" + name_ + "' (id " + std::to_string(id_) + "): " + what);
+  if (!first) return;
+  {
+    std::lock_guard lk(mu_);
+    shutdown_latched_ = true;
+  }
+  publish_state();  // the last write wins over an unpause() that raced the record
+  ps_->log.info("kvm: domain '" + name_ + "' (id " + std::to_string(id_) + "): " + what);
 }
 
 // --- teardown --------------------------------------------------------------------
