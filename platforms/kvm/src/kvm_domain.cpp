@@ -110,7 +110,7 @@ KvmDomain::~KvmDomain() { destroy(); }
 std::string KvmDomain::state() const {
   std::lock_guard lk(mu_);
   if (destroyed_) return "destroyed";
-  if (shutdown_latched_) return "shutdown";
+  if (shutdown_) return "shutdown";
   if (!started_ || paused_) return "paused";
   return "running";
 }
@@ -509,35 +509,30 @@ std::string KvmDomain::where(const Vcpu& v) {
 }
 
 void KvmDomain::request_shutdown(ShutdownRequest r) {
-  {
-    std::lock_guard lk(mu_);
-    if (stop_) return;  // being destroyed: it reports nothing more
-  }
   static constexpr const char* kNames[] = {"poweroff", "reboot", "crash"};
   const std::string what = std::string(kNames[static_cast<int>(r.reason)]) + " (" + r.detail + ")";
   DomainEvent ev;
   ev.kind = DomainEvent::Kind::shutdown;
   ev.reason = r.reason;
   ev.detail = std::move(r.detail);
-  // The first reason wins, as on Xen. The vCPUs stop and the registry says
-  // "shutdown" before the event can reach the handler (a handler that lists
-  // domains sees the new state); state() says so only once the event is
-  // latched, so whoever sees "shutdown" there and then sets a handler gets it.
-  const bool first = events_.fire(std::move(ev), [this] {
-    {
-      std::lock_guard lk(mu_);
-      shutdown_ = true;
-      for (auto& v : vcpus_) kick_locked(*v);
-    }
-    std::lock_guard lk(publish_mu_);
-    if (registered_) ps_->registry->update(id_, "shutdown", mem_ ? mem_->max_memory() : 0, max_vcpus_);
-  });
-  if (!first) return;
+  // The first reason wins, as on Xen. Under mu_, so that state() says
+  // "shutdown" exactly when the event is latched: whoever sees it and then
+  // sets a handler gets the event, and a handler sees the new state. The
+  // registry says so before the event can reach the handler too (a handler
+  // that lists domains sees it); it is written here without publish_mu_
+  // (lock order), so publish_state() writes it again after a racing unpause.
+  bool first = false;
   {
     std::lock_guard lk(mu_);
-    shutdown_latched_ = true;
+    if (stop_) return;  // being destroyed: it reports nothing more
+    first = events_.fire(std::move(ev), [this] {
+      shutdown_ = true;
+      for (auto& v : vcpus_) kick_locked(*v);
+      if (registered_) ps_->registry->update(id_, "shutdown", mem_ ? mem_->max_memory() : 0, max_vcpus_);
+    });
   }
-  publish_state();  // the last write wins over an unpause() that raced the record
+  if (!first) return;
+  publish_state();
   ps_->log.info("kvm: domain '" + name_ + "' (id " + std::to_string(id_) + "): " + what);
 }
 

@@ -141,8 +141,7 @@ class KvmDomain : public platforms::LiveDomain, public std::enable_shared_from_t
   std::condition_variable parked_cv_;         // pause() waits here for them
   std::vector<std::shared_ptr<Vcpu>> vcpus_;  // shared with their threads
   bool started_ = false, paused_ = true, shutdown_ = false, stop_ = false, destroyed_ = false;
-  bool shutdown_latched_ = false;  // the shutdown event is latched: state() says "shutdown"
-  std::mutex publish_mu_;          // registry writes in the order of the states they write
+  std::mutex publish_mu_;  // registry writes in the order of the states they write
 
   mutable std::mutex params_mu_;
   std::map<std::uint32_t, std::uint64_t> hvm_params_;
