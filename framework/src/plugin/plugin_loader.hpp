@@ -52,7 +52,6 @@ class PluginLoader {
   std::filesystem::path find(const std::string& name) const;
 
  private:
-
   std::vector<std::filesystem::path> search_path_;
   std::map<std::string, std::shared_ptr<Plugin>> loaded_;
 };
