@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every fuzz target (or the ones named) with libFuzzer, one after the
-# other, each for SECONDS (default 60), and prints a table of executions.
+# other, each for SECONDS (default 60) or RUNS executions, whichever comes
+# first, and prints a table of executions.
 #
-#   fuzz/run-fuzzers.sh [-t SECONDS] [-j JOBS] [TARGET...]
+#   fuzz/run-fuzzers.sh [-t SECONDS] [-n RUNS] [-j JOBS] [TARGET...]
 #
 # Builds build-fuzz/ with clang (-fsanitize=fuzzer-no-link,address,undefined
 # on everything, libFuzzer's main in the targets), makes the seed corpora
@@ -14,12 +15,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=60
+runs=-1
 jobs=$(nproc)
-while getopts "t:j:h" opt; do
+while getopts "t:n:j:h" opt; do
   case $opt in
     t) seconds=$OPTARG ;;
+    n) runs=$OPTARG ;;
     j) jobs=$OPTARG ;;
-    *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
@@ -46,7 +49,7 @@ for t in "${targets[@]}"; do
   mkdir -p "$corpus" "$artifacts"
   log="$out/fuzz-$t.log"
   echo "fuzz_$t: ${seconds}s ..."
-  if nice -n 10 "$out/fuzz/fuzz_$t" -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=2048 \
+  if nice -n 10 "$out/fuzz/fuzz_$t" -max_total_time="$seconds" -runs="$runs" -print_final_stats=1 -rss_limit_mb=2048 \
     -timeout=10 -artifact_prefix="$artifacts" "$corpus" "$out/fuzz-seeds/$t" >"$log" 2>&1; then
     verdict=ok
   else

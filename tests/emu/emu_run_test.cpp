@@ -122,14 +122,20 @@ BOOST_AUTO_TEST_CASE(list_store_and_destroy_from_another_process) {
   const auto run = test::run_command(hvmtool + " run " + emu_config(dir, "hvm-seabios").string());
   BOOST_TEST_MESSAGE(run.out);
   BOOST_REQUIRE(run.exit_code == 0);
-  const auto list = test::run_command(hvmtool + " list --platform emu");
+  // Without --platform, the commands look at every installed platform.
+  const auto list = test::run_command(hvmtool + " list");
   BOOST_TEST(list.exit_code == 0);
+  BOOST_TEST(has(list.out, "Platform"));
   BOOST_TEST(has(list.out, "hvm-seabios"));
-  BOOST_TEST(has(list.out, "running"));
-  const auto store = test::run_command(hvmtool + " store read hvm-seabios name --platform emu");
+  BOOST_TEST(has(list.out, "running   emu"));
+  BOOST_TEST(has(test::run_command(hvmtool + " list --platform emu").out, "hvm-seabios"));
+  const auto store = test::run_command(hvmtool + " store read hvm-seabios name");
   BOOST_TEST(store.exit_code == 0);
   BOOST_TEST(has(store.out, "hvm-seabios"));
-  const auto destroy = test::run_command(hvmtool + " destroy hvm-seabios --platform emu");
+  const auto nowhere = test::run_command(hvmtool + " destroy no-such-domain");
+  BOOST_TEST(nowhere.exit_code == 1);
+  BOOST_TEST(has(nowhere.out, "no live domain named 'no-such-domain'"));
+  const auto destroy = test::run_command(hvmtool + " destroy hvm-seabios");
   BOOST_TEST(destroy.exit_code == 0);
   BOOST_TEST(!has(test::run_command(hvmtool + " list --platform emu").out, "hvm-seabios"));
 }

@@ -3,6 +3,7 @@
 #include <boost/program_options.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/parse_options.hpp"
 #include "plugin/plugin_loader.hpp"
 
 namespace po = boost::program_options;
@@ -11,13 +12,7 @@ namespace hvmtool::cli {
 
 int command_plugins(const std::vector<std::string>& args) {
   po::options_description options("hvmtool plugins");
-  options.add_options()("help,h", "this text");
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(options).run(), vm);
-  if (vm.count("help")) {
-    std::cout << options;
-    return kExitOk;
-  }
+  if (!parse_options(args, options, {})) return kExitOk;
   PluginLoader loader(PluginLoader::default_search_path());
   std::cout << "search path:";
   for (const auto& dir : loader.search_path()) std::cout << " " << dir.string();

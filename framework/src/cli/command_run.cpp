@@ -6,6 +6,7 @@
 #include <boost/program_options.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/parse_options.hpp"
 #include "cli/detach.hpp"
 #include "console/console_log.hpp"
 #include "cli/load_files.hpp"
@@ -30,7 +31,7 @@ int combined_exit_code(const std::vector<RunResult>& results) {
 
 int command_run(const std::vector<std::string>& args) {
   po::options_description options("hvmtool run FILE... [options]");
-  options.add_options()("help,h", "this text")("timings", "print each domain's per-stage wall time")(
+  options.add_options()("timings", "print each domain's per-stage wall time")(
       "json", "print the run's result and timings as JSON on stdout")(
       "console,c", "copy the guest console to the terminal (implies --foreground)")(
       "foreground,F", "stay in the foreground until the domains end (default: return once they run)")(
@@ -39,13 +40,9 @@ int command_run(const std::vector<std::string>& args) {
       "file", po::value<std::vector<std::string>>(), "pipeline files");
   po::positional_options_description positional;
   positional.add("file", -1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << options;
-    return kExitOk;
-  }
+  const auto parsed = parse_options(args, options, positional);
+  if (!parsed) return kExitOk;
+  const po::variables_map& vm = *parsed;
   if (!vm.count("file")) {
     std::cerr << "hvmtool: run needs at least one pipeline file\n";
     return kExitUsage;

@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/load_files.hpp"
+#include "cli/parse_options.hpp"
 #include "log/stream_logger.hpp"
 
 namespace po = boost::program_options;
@@ -12,16 +13,12 @@ namespace hvmtool::cli {
 
 int command_validate(const std::vector<std::string>& args) {
   po::options_description options("hvmtool validate FILE...");
-  options.add_options()("help,h", "this text")("file", po::value<std::vector<std::string>>(), "pipeline files");
+  options.add_options()("file", po::value<std::vector<std::string>>(), "pipeline files");
   po::positional_options_description positional;
   positional.add("file", -1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << options;
-    return kExitOk;
-  }
+  const auto parsed = parse_options(args, options, positional);
+  if (!parsed) return kExitOk;
+  const po::variables_map& vm = *parsed;
   if (!vm.count("file")) {
     std::cerr << "hvmtool: validate needs at least one pipeline file\n";
     return kExitUsage;

@@ -11,6 +11,7 @@ inline constexpr int kExitUsage = 1;  // bad arguments, config or plugin: nothin
 
 int command_run(const std::vector<std::string>& args);
 int command_validate(const std::vector<std::string>& args);
+int command_convert(const std::vector<std::string>& args);
 int command_plugins(const std::vector<std::string>& args);
 int command_list(const std::vector<std::string>& args);
 int command_destroy(const std::vector<std::string>& args);

@@ -10,7 +10,8 @@ bool load_pipeline_files(Session& session, const std::vector<std::string>& files
   bool ok = true;
   for (const auto& file : files) {
     try {
-      PipelineConfig config = load_pipeline_file(file);
+      PipelineConfig config = load_config_file(file);
+      for (const std::string& w : config.warnings) std::cerr << "hvmtool: warning: " << w << "\n";
       const std::size_t before = session.domain_count();
       const bool automatic = config.platform.plugin == kAutoPlatform;
       std::string stages;

@@ -14,8 +14,9 @@ Commands:
   run FILE...        create and run the domains the pipeline files describe
                      [--timings] [--json] [-c|--console] [-F|--foreground] [-v]
   validate FILE...   load and check pipeline files and their plugins; run nothing
+  convert FILE.cfg   print the pipeline YAML for an xl.cfg file   [-o OUT]
   plugins            list the plugins on the search path
-  list               list live domains            [--platform NAME]
+  list               list live domains of every platform   [--platform NAME]
   destroy NAME|ID    end a live domain            [--platform NAME]
   store ls|read NAME|ID [PATH]
                      show a live domain's store entries
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
     }
     if (command == "run") return hvmtool::cli::command_run(rest);
     if (command == "validate") return hvmtool::cli::command_validate(rest);
+    if (command == "convert") return hvmtool::cli::command_convert(rest);
     if (command == "plugins") return hvmtool::cli::command_plugins(rest);
     if (command == "list") return hvmtool::cli::command_list(rest);
     if (command == "destroy") return hvmtool::cli::command_destroy(rest);

@@ -11,7 +11,8 @@ std::string location_prefix(const SourceLocation& where) {
   if (!where.file.empty()) out = where.file;
   if (where.line > 0) {
     if (!out.empty()) out += ':';
-    out += std::to_string(where.line) + ':' + std::to_string(where.column);
+    out += std::to_string(where.line);
+    if (where.column > 0) out += ':' + std::to_string(where.column);  // xl.cfg errors know only the line
   }
   if (!out.empty()) out += ": ";
   return out;

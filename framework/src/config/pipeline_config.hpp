@@ -35,6 +35,9 @@ struct PipelineConfig {
   std::map<std::string, PluginParams> params;  // by plugin name
   unsigned count = 1;
   DomainConfig domain;
+  // What the file asks for that hvmtool does not do (an xl.cfg key it
+  // ignores), one line each, "FILE:LINE: ...": printed, not fatal.
+  std::vector<std::string> warnings;
 
   const PluginChoice& stage(StageSlot s) const { return stages[index_of(s)]; }
   // Params for a plugin; an empty set if the file gave none.
@@ -49,6 +52,18 @@ std::string default_stage_plugin(StageSlot slot, DomainType type);
 // Throws ConfigError "FILE:LINE:COL: field 'F': reason" for every problem.
 PipelineConfig load_pipeline_file(const std::filesystem::path& file);
 PipelineConfig load_pipeline_text(std::string_view yaml, const std::filesystem::path& file_name);
+
+// xl.cfg files (`hvmtool run guest.cfg`), read by libxlutil as xl reads them
+// and checked by the same domain rules; the stages are the defaults for the
+// domain's type (the grub plugin for `bootloader = "pygrub"`). Errors name
+// FILE:LINE and the key.
+PipelineConfig load_xl_cfg_file(const std::filesystem::path& file);
+// .cfg/.xl/.conf, or a first statement `key = value`: an xl.cfg file.
+bool is_xl_cfg_file(const std::filesystem::path& file);
+// Either format, by is_xl_cfg_file().
+PipelineConfig load_config_file(const std::filesystem::path& file);
+// The pipeline YAML that runs the same guest as an xl.cfg file (`hvmtool convert`).
+std::string convert_xl_cfg_to_yaml(const std::filesystem::path& file);
 
 // "128M", "2G", "4096K", "1048576" → bytes (binary units). Throws std::invalid_argument with a reason.
 std::uint64_t parse_size(std::string_view text);

@@ -1,15 +1,11 @@
-#include <cerrno>
-#include <cstring>
 #include <optional>
 #include <set>
 #include <sstream>
 #include <string>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include "config/config_error.hpp"
 #include "config/pipeline_config.hpp"
+#include "config/read_text.hpp"
 #include "config/sections.hpp"
 #include "config/suggest.hpp"
 #include "hvmtool/error.hpp"
@@ -96,7 +92,19 @@ PipelineConfig parse_top(const Section& top) {
   if (auto f = top.get("count")) cfg.count = static_cast<unsigned>(f->as_uint(1, 64));
   if (auto f = top.get("plugins")) parse_plugins(f->as_section(), cfg);
   if (auto f = top.get("stages")) parse_stages(f->as_section("a map of stage: plugin"), cfg);
-  cfg.domain = config::parse_domain(top.require("domain").as_section(), cfg.count);
+  const Section domain = top.require("domain").as_section();
+  if (auto xl = domain.get("xl_cfg")) {
+    // The domain comes from an xl.cfg file; this file chooses the stages.
+    domain.check_keys({"xl_cfg"});
+    if (cfg.count > 1) xl->fail("count is not supported with an xl.cfg domain (its disks and name are one guest's)");
+    PipelineConfig from_xl = load_xl_cfg_file(xl->as_path());
+    cfg.domain = std::move(from_xl.domain);
+    cfg.warnings = std::move(from_xl.warnings);
+    if (cfg.stages[index_of(StageSlot::bootloader)].plugin.empty())
+      cfg.stages[index_of(StageSlot::bootloader)] = from_xl.stage(StageSlot::bootloader);
+  } else {
+    cfg.domain = config::parse_domain(domain, cfg.count);
+  }
   for (StageSlot slot : kStageOrder)
     if (cfg.stages[index_of(slot)].plugin.empty())
       cfg.stages[index_of(slot)] = {default_stage_plugin(slot, cfg.domain.type), {}};
@@ -109,10 +117,6 @@ std::filesystem::path base_dir_of(const std::filesystem::path& file) {
   std::filesystem::path abs = file.empty() ? std::filesystem::current_path(ec) : std::filesystem::absolute(file, ec);
   if (ec) return file.parent_path();
   return file.empty() ? abs : abs.parent_path();
-}
-
-[[noreturn]] void io_error(const std::filesystem::path& file, std::string_view what, int err) {
-  throw ConfigError(file.string() + ": " + std::string(what) + ": " + std::strerror(err));
 }
 
 // Where the second document's first node is, if the text has a second
@@ -155,7 +159,7 @@ class SecondDocument final : public YAML::EventHandler {
 }  // namespace
 
 PipelineConfig load_pipeline_text(std::string_view yaml, const std::filesystem::path& file_name) {
-  FileContext ctx{file_name.string(), base_dir_of(file_name)};
+  FileContext ctx{file_name.string(), base_dir_of(file_name), {}};
   SourceLocation start{ctx.file, 1, 1};
 
   YAML::Node root;
@@ -181,24 +185,7 @@ PipelineConfig load_pipeline_text(std::string_view yaml, const std::filesystem::
 }
 
 PipelineConfig load_pipeline_file(const std::filesystem::path& file) {
-  // POSIX I/O rather than ifstream: the message should carry the real errno.
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) io_error(file, "cannot open", errno);
-  std::string text;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      io_error(file, "cannot read", err);
-    }
-    if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return load_pipeline_text(text, file);
+  return load_pipeline_text(config::read_text_file(file), file);
 }
 
 }  // namespace hvmtool

@@ -51,6 +51,11 @@ SourceLocation location_of(const FileContext& ctx, const YAML::Mark& mark) {
   // yaml-cpp counts from 0; editors and compilers from 1.
   loc.line = mark_known(mark) ? mark.line + 1 : 1;
   loc.column = mark_known(mark) ? mark.column + 1 : 1;
+  if (!ctx.source_lines.empty()) {
+    const auto i = static_cast<std::size_t>(loc.line - 1);
+    loc.line = i < ctx.source_lines.size() ? static_cast<int>(ctx.source_lines[i]) : 0;
+    loc.column = 0;
+  }
   return loc;
 }
 

@@ -24,6 +24,9 @@ namespace hvmtool::config {
 struct FileContext {
   std::string file;                // as the user gave it, for messages
   std::filesystem::path base_dir;  // absolute; relative paths in the file start here
+  // YAML made from another format (xl.cfg): the source line of each YAML
+  // line, so that messages name the user's file and line (and no column).
+  std::vector<unsigned> source_lines;
 };
 
 SourceLocation location_of(const FileContext& ctx, const YAML::Mark& mark);

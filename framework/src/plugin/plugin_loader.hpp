@@ -48,10 +48,10 @@ class PluginLoader {
 
   // Every hvmtool-*.so on the search path (first occurrence of each name wins).
   std::vector<PluginFileInfo> discover();
-
- private:
+  // Where plugin `name` would be loaded from; empty if it is not installed.
   std::filesystem::path find(const std::string& name) const;
 
+ private:
   std::vector<std::filesystem::path> search_path_;
   std::map<std::string, std::shared_ptr<Plugin>> loaded_;
 };

@@ -4,6 +4,7 @@
 
 #include <boost/asio/signal_set.hpp>
 
+#include "config/config_error.hpp"
 #include "console/console_log.hpp"
 #include "hvmtool/error.hpp"
 #include "log/stream_logger.hpp"
@@ -29,7 +30,7 @@ namespace {
 // "FILE:LINE:COL: " for a value read from a file, "FILE: " for a default.
 std::string location_prefix(const SourceLocation& where, const fs::path& file) {
   if (where.line == 0) return file.string() + ": ";
-  return where.file + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) + ": ";
+  return config::location_prefix(where);
 }
 
 // Runs `body`, putting `where` in front of the message of any error it
