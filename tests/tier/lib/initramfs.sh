@@ -66,6 +66,10 @@ tier_install_hvmtool() { # BUILD BIN_DIR PLUGIN_DIR
   for so in "$build"/plugins/hvmtool-*.so; do
     [[ -e $so ]] && tier_install "$so" "$plugin_dir/$(basename "$so")" 644
   done
+  # xl.cfg support, dlopen()ed from libhvmtool's folder (so ldd does not list
+  # it): beside libhvmtool, which tier_install_libs copies to the same path.
+  so=$build/framework/libhvmtool-xlu.so
+  [[ -e $so ]] && tier_install "$so" "$so" 644
   return 0
 }
 
