@@ -10,7 +10,7 @@
 void traps_init(void);
 
 /* hypervisor.c */
-enum hypervisor { HV_NONE, HV_XEN, HV_KVM };
+enum hypervisor { HV_NONE, HV_XEN, HV_KVM, HV_EMU };
 extern enum hypervisor hypervisor;
 void hypervisor_detect(void);
 

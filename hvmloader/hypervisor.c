@@ -31,6 +31,12 @@ void hypervisor_detect(void) {
       printf("Detected KVM\n");
       return;
     }
+    /* hvmtool's software platform (11 characters and a NUL). */
+    if (!memcmp(id, "hvmtool-emu\0", 12)) {
+      hypervisor = HV_EMU;
+      printf("Detected hvmtool emu\n");
+      return;
+    }
   }
   hypervisor = HV_NONE;
   printf("No hypervisor detected\n");

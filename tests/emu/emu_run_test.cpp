@@ -72,6 +72,7 @@ BOOST_AUTO_TEST_CASE(readme_main_command_hvmloader_into_the_test_kernel) {
   const Boot b = boot("hvm-hvmloader");
   BOOST_TEST(b.exit_code == 0);
   BOOST_TEST(has(b.out, "HVM Loader"));
+  BOOST_TEST(has(b.out, "Detected hvmtool emu"));  // the CPUID leaves name the platform
   BOOST_TEST(has(b.out, "Invoking Linux kernel"));
   BOOST_TEST(has(b.out, "testkernel: entry=32bit esi=0x00030000"));
   BOOST_TEST(has(b.out, "testkernel: cmdline \"console=ttyS0 hvmtool=hvm-hvmloader\""));
