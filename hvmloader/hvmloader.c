@@ -24,9 +24,9 @@ void hvmloader_main(uint32_t ebx) {
 
   /* Payload priority: a BIOS does everything itself, a kernel needs no
    * disk, a boot sector is the last resort. */
-  fw = module_find("firmware");
-  kernel = module_find("kernel");
-  disk = module_find("bootsector");
+  fw = module_find(HVMTOOL_ABI_MODULE_FIRMWARE);
+  kernel = module_find(HVMTOOL_ABI_MODULE_KERNEL);
+  disk = module_find(HVMTOOL_ABI_MODULE_BOOTSECTOR);
   if (!fw && !kernel && !disk) {
     printf(
         "No \"firmware\", \"kernel\" or \"bootsector\" module: "
@@ -57,6 +57,6 @@ void hvmloader_main(uint32_t ebx) {
 
   if (uefi) boot_ovmf(fw);
   if (fw) boot_bios(fw);
-  if (kernel) boot_linux(kernel, module_find("ramdisk"));
+  if (kernel) boot_linux(kernel, module_find(HVMTOOL_ABI_MODULE_RAMDISK));
   boot_sector(disk);
 }

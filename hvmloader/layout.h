@@ -10,6 +10,8 @@
 #ifndef HVMLOADER_LAYOUT_H
 #define HVMLOADER_LAYOUT_H
 
+#include <hvmtool/guest_abi.h> /* what the builder must agree with */
+
 /* Kept clear of 0x1000: Xen's SeaBIOS looks for its info block there. */
 #define TRAMP_BASE 0x2000
 #define TRAMP_MAX 0x1000
@@ -19,26 +21,26 @@
 
 /* Linux 32-bit boot protocol: command line directly below the zero page. */
 #define LINUX_CMDLINE_ADDR 0x20000
-#define LINUX_CMDLINE_MAX 0x10000
+#define LINUX_CMDLINE_MAX HVMTOOL_ABI_LINUX_CMDLINE_MAX
 #define LINUX_ZEROPAGE_ADDR 0x30000
-#define LINUX_KERNEL_ADDR 0x100000
+#define LINUX_KERNEL_ADDR HVMTOOL_ABI_LOADER_PADDR /* hvmloader moves itself out of the way */
 
 /* BIOS images are copied so that they end here (reset vector at 0xFFFF0). */
-#define BIOS_END 0x100000
-#define BIOS_MAX_SIZE 0x40000
-#define LEGACY_ROM_START 0xC0000
+#define BIOS_END HVMTOOL_ABI_BIOS_END
+#define BIOS_MAX_SIZE HVMTOOL_ABI_BIOS_MAX_SIZE
+#define LEGACY_ROM_START HVMTOOL_ABI_LEGACY_ROM_START
 
 /* A UEFI image's last 64 KiB is copied here for the reset vector; Xen's
  * OVMF looks for the RSDP from OVMF_RSDP_BASE up to it. */
-#define OVMF_LOWCHUNK_BEGIN 0xF0000
-#define OVMF_LOWCHUNK_SIZE 0x10000
+#define OVMF_LOWCHUNK_BEGIN HVMTOOL_ABI_UEFI_LOWCHUNK_BEGIN
+#define OVMF_LOWCHUNK_SIZE HVMTOOL_ABI_UEFI_LOWCHUNK_SIZE
 #define OVMF_RSDP_BASE 0xEA020
 
 /* Where RSDP and the SMBIOS entry point go when no BIOS owns that space. */
 #define FSEG_START 0xF0000
 
 /* ACPI + SMBIOS tables: carved from the top of low RAM, marked reserved. */
-#define TABLES_SIZE 0x10000
+#define TABLES_SIZE HVMTOOL_ABI_TABLES_SIZE
 
 /* GDT layout shared by hvmloader and the trampolines.  0x10/0x18 are the
  * selectors the Linux 32-bit boot protocol calls __BOOT_CS/__BOOT_DS. */

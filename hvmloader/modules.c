@@ -57,7 +57,7 @@ static const char* unusable(const char* name, uint64_t addr, uint64_t len) {
   if (ranges_overlap(addr, len, (uintptr_t)_image_start, (uintptr_t)_end - (uintptr_t)_image_start))
     return "overlaps hvmloader";
   if (ranges_overlap(addr, len, tables, TABLES_SIZE)) return "overlaps the ACPI/SMBIOS block (top 64 KiB of low RAM)";
-  if (strcmp(name, "firmware") && ranges_overlap(addr, len, FSEG_START, 0x100000 - FSEG_START))
+  if (strcmp(name, HVMTOOL_ABI_MODULE_FIRMWARE) && ranges_overlap(addr, len, FSEG_START, BIOS_END - FSEG_START))
     return "overlaps the F-segment";
   return NULL;
 }

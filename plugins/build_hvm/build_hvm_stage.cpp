@@ -1,3 +1,5 @@
+#include <hvmtool/guest_abi.h>
+
 #include "build_hvm_stage.hpp"
 
 #include <stdint.h>
@@ -26,15 +28,11 @@ namespace {
 namespace fs = std::filesystem;
 using elf32::hex;
 
-// hvm_start_info, its module list and the module names share one page in
-// conventional memory, clear of what hvmloader uses (0x1000 SeaBIOS info,
-// 0x2000 trampoline, 0x7C00 boot sector) -- hvmloader/README.md.
-constexpr std::uint64_t kStartInfoPaddr = 0x6000;
-// The top 64 KiB of low RAM is hvmloader's ACPI/SMBIOS block: no modules.
-constexpr std::uint64_t kTablesSize = 0x10000;
-constexpr std::uint64_t kModuleFloor = 0x100000;
-// hvmloader's command line area for Linux (LINUX_CMDLINE_MAX), without the NUL.
-constexpr std::uint64_t kLinuxCmdlineMax = 0x10000 - 1;
+// Where hvmloader expects what: hvmloader/include/hvmtool/guest_abi.h.
+constexpr std::uint64_t kStartInfoPaddr = HVMTOOL_ABI_START_INFO_PADDR;
+constexpr std::uint64_t kTablesSize = HVMTOOL_ABI_TABLES_SIZE;  // the top of low RAM: no modules
+constexpr std::uint64_t kModuleFloor = HVMTOOL_ABI_MODULE_FLOOR;
+constexpr std::uint64_t kLinuxCmdlineMax = HVMTOOL_ABI_LINUX_CMDLINE_MAX - 1;  // without the NUL
 
 struct Module {
   std::string name;
@@ -107,7 +105,7 @@ void check_linux_boot(const Inputs& in, const Module& kernel, const std::vector<
   const bz::Image image =
       bz::parse(kernel.bytes, kernel.file, {bz::Entry::protected32, ram_end, in.boot.cmdline.size(), kLinuxCmdlineMax});
   for (const PendingModule& p : pending) {
-    if (p.name != "ramdisk") continue;
+    if (p.name != HVMTOOL_ABI_MODULE_RAMDISK) continue;
     const std::uint64_t kernel_end = std::max(page_up(bz::kLoadAddr + image.footprint), page_up(loader_end));
     const std::uint64_t limit = std::min<std::uint64_t>(std::uint64_t(image.initrd_addr_max) + 1, ram_end);
     if (p.size > limit || ((limit - p.size) & ~(kPageSize - 1)) < kernel_end)
@@ -134,10 +132,10 @@ std::vector<Module> read_modules(const Inputs& in, const ModuleArea& area, std::
           throw ImageError(fw.path.string() + ": build_hvm takes at most one flash image");
     pending.push_back({fw.name, fw.path, fw.rule, fw.max_size, 0});
   }
-  if (!in.boot.kernel.empty()) pending.push_back({"kernel", in.boot.kernel, LoadRule::module, 0, 0});
+  if (!in.boot.kernel.empty()) pending.push_back({HVMTOOL_ABI_MODULE_KERNEL, in.boot.kernel, LoadRule::module, 0, 0});
   if (!in.boot.ramdisk.empty()) {
     if (in.boot.kernel.empty()) throw Error("build_hvm: domain.ramdisk given without domain.kernel");
-    pending.push_back({"ramdisk", in.boot.ramdisk, LoadRule::module, 0, 0});
+    pending.push_back({HVMTOOL_ABI_MODULE_RAMDISK, in.boot.ramdisk, LoadRule::module, 0, 0});
   }
   std::uint64_t left = area.room();
   for (PendingModule& p : pending) {
@@ -153,15 +151,16 @@ std::vector<Module> read_modules(const Inputs& in, const ModuleArea& area, std::
 
   std::vector<Module> modules;
   for (const PendingModule& p : pending) {
-    if (p.name != "kernel") continue;
+    if (p.name != HVMTOOL_ABI_MODULE_KERNEL) continue;
     modules.push_back({p.name, p.path.string(), common::read_image(p.path, p.name, {p.size, {}}, check), p.rule, 0});
   }
   const bool hvmloader_boots_kernel =
-      !in.boot.kernel.empty() &&
-      std::none_of(pending.begin(), pending.end(), [](const PendingModule& p) { return p.name == "firmware"; });
+      !in.boot.kernel.empty() && std::none_of(pending.begin(), pending.end(), [](const PendingModule& p) {
+        return p.name == HVMTOOL_ABI_MODULE_FIRMWARE;
+      });
   if (hvmloader_boots_kernel) check_linux_boot(in, modules.front(), pending, area, loader_end);
   for (const PendingModule& p : pending) {
-    if (p.name == "kernel") continue;
+    if (p.name == HVMTOOL_ABI_MODULE_KERNEL) continue;
     check();
     modules.push_back({p.name, p.path.string(), common::read_image(p.path, p.name, {p.size, {}}, check), p.rule, 0});
   }
@@ -169,7 +168,7 @@ std::vector<Module> read_modules(const Inputs& in, const ModuleArea& area, std::
   // runs at 0x7C00 the way a BIOS's INT 0x19 would.
   if (in.boot.kernel.empty() && in.firmware.modules.empty() && !in.config.disks.empty()) {
     const fs::path& disk = in.config.disks.front().target;
-    modules.push_back({"bootsector", disk.string(), read_boot_sector(disk), LoadRule::module, 0});
+    modules.push_back({HVMTOOL_ABI_MODULE_BOOTSECTOR, disk.string(), read_boot_sector(disk), LoadRule::module, 0});
   }
   return modules;
 }
@@ -250,7 +249,9 @@ void build(Domain& d, const Inputs& in, Outputs& out, Logger& log,
   // the kernel, the BIOS, and the command line -- all in low RAM, above
   // hvmloader and the F-segment (hvmloader/README.md).
   std::stable_sort(modules.begin(), modules.end(), [](const Module& a, const Module& b) {
-    auto rank = [](const std::string& n) { return n == "ramdisk" ? 0 : n == "kernel" ? 1 : 2; };
+    auto rank = [](const std::string& n) {
+      return n == HVMTOOL_ABI_MODULE_RAMDISK ? 0 : n == HVMTOOL_ABI_MODULE_KERNEL ? 1 : 2;
+    };
     return rank(a.name) < rank(b.name);
   });
   const std::uint64_t floor = area.floor;

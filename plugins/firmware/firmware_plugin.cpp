@@ -10,6 +10,8 @@
 
 #include <hvmtool/hvmtool.hpp>
 
+#include <hvmtool/guest_abi.h>
+
 #include "elf32.hpp"
 #include "uefi_image.hpp"
 
@@ -18,12 +20,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::uint64_t kLoaderMax = 16ull << 20;    // an ELF loader file
-constexpr std::uint64_t kSeabiosMax = 256ull << 10;  // hvmloader: BIOS_MAX_SIZE, ends at 1 MiB
-// hvmloader/README.md: a legacy BIOS module is at most 256 KiB (it is copied
-// to end at 1 MiB, inside 0xC0000-0xFFFFF); a UEFI flash image (up to
+constexpr std::uint64_t kLoaderMax = 16ull << 20;  // an ELF loader file
+// A legacy BIOS module is copied to end at 1 MiB, inside 0xC0000-0xFFFFF
+// (hvmloader/include/hvmtool/guest_abi.h); a UEFI flash image (up to
 // kUefiImageMax) is copied to end at 4 GiB instead.
-constexpr std::uint64_t kBiosModuleMax = 256ull << 10;
+constexpr std::uint64_t kBiosModuleMax = HVMTOOL_ABI_BIOS_MAX_SIZE;
+static_assert(HVMTOOL_ABI_BIOS_END - HVMTOOL_ABI_BIOS_MAX_SIZE >= HVMTOOL_ABI_LEGACY_ROM_START);
 constexpr const char* kSeabiosPath = "/usr/share/seabios/bios.bin";
 constexpr const char* kOvmfPath = "/usr/share/ovmf/OVMF.fd";
 
@@ -93,12 +95,11 @@ class Provider final : public FirmwareProvider {
 
     if (!d.bios.empty()) {
       FirmwareImage bios;
-      bios.name = "firmware";
+      bios.name = HVMTOOL_ABI_MODULE_FIRMWARE;
       bios.rule = LoadRule::module;
       bios.max_size = kBiosModuleMax;
       if (d.bios == "seabios") {
         bios.path = kSeabiosPath;
-        bios.max_size = kSeabiosMax;
       } else if (d.bios == "ovmf") {
         bios.path = kOvmfPath;
       } else {

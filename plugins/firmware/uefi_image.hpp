@@ -9,13 +9,15 @@
 #include <span>
 #include <string>
 
+#include <hvmtool/guest_abi.h>
+
 namespace hvmtool::firmware {
 
 // Largest image: its window [4 GiB - 8 MiB, 4 GiB) stays clear of the
 // special pages, IOAPIC and LAPIC below 0xFF000000.
 inline constexpr std::uint64_t kUefiImageMax = 8ull << 20;
 // hvmloader copies the last 64 KiB to 0xF0000 for the real-mode reset vector.
-inline constexpr std::uint64_t kUefiImageMin = 64ull << 10;
+inline constexpr std::uint64_t kUefiImageMin = HVMTOOL_ABI_UEFI_LOWCHUNK_SIZE;
 
 // True if `head` (the file's first bytes) starts with a firmware volume
 // header: how a `bios:` path is told apart from a legacy BIOS image.
