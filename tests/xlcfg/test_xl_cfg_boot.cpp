@@ -31,8 +31,7 @@ BOOST_AUTO_TEST_CASE(an_xl_cfg_guest_boots) {
                           " HVMTOOL_LOG_DIR=" + dir.path().string();
   const auto r =
       test::run_command("cd " + test::build_dir().string() + " && " + env + " ./hvmtool run -F -c " + p.string());
-  BOOST_TEST_MESSAGE(r.out);
-  BOOST_TEST(r.exit_code == 0);
+  BOOST_CHECK_MESSAGE(r.exit_code == 0, "exit " << r.exit_code << ":\n" << r.out);
   BOOST_TEST(r.out.find("guest.cfg:6: key 'vif'") != std::string::npos);
   BOOST_TEST(r.out.find("testkernel: cmdline \"console=ttyS0 hvmtool=xl-guest\"") != std::string::npos);
   BOOST_TEST(r.out.find("testkernel: done") != std::string::npos);

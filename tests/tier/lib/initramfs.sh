@@ -67,9 +67,9 @@ tier_install_hvmtool() { # BUILD BIN_DIR PLUGIN_DIR
     [[ -e $so ]] && tier_install "$so" "$plugin_dir/$(basename "$so")" 644
   done
   # xl.cfg support, dlopen()ed from libhvmtool's folder (so ldd does not list
-  # it): beside libhvmtool, which tier_install_libs copies to the same path.
+  # it): beside libhvmtool, which tier_install_libs puts in the flat lib folder.
   so=$build/framework/libhvmtool-xlu.so
-  [[ -e $so ]] && tier_install "$so" "$so" 644
+  [[ -e $so ]] && tier_install "$so" /lib/x86_64-linux-gnu/libhvmtool-xlu.so 644
   return 0
 }
 
