@@ -1,5 +1,3 @@
-#include <hvmtool/guest_abi.h>
-
 #include "build_hvm_stage.hpp"
 
 #include <stdint.h>
@@ -16,17 +14,18 @@
 #include <cstring>
 #include <fstream>
 
+#include <hvmtool/guest_abi.h>
 #include <hvmtool_common/bzimage.hpp>
+#include <hvmtool_common/elf_placement.hpp>
 #include <hvmtool_common/image_file.hpp>
 
-#include "elf32.hpp"
 #include "memory_layout.hpp"
 
 namespace hvmtool::build_hvm {
 namespace {
 
 namespace fs = std::filesystem;
-using elf32::hex;
+using common::hex;
 
 // Where hvmloader expects what: hvmloader/include/hvmtool/guest_abi.h.
 constexpr std::uint64_t kStartInfoPaddr = HVMTOOL_ABI_START_INFO_PADDR;
@@ -199,13 +198,16 @@ void build(Domain& d, const Inputs& in, Outputs& out, Logger& log,
     throw ImageError(loader.path.string() + ": the loader must be an ELF loaded at its link address");
   const std::uint64_t loader_cap = loader.max_size ? std::min(loader.max_size, layout.low_end) : layout.low_end;
   const std::vector<std::byte> elf_bytes = common::read_image(loader.path, "firmware", {loader_cap, {}}, check);
-  const std::vector<elf32::Hole> holes = {
+  const std::vector<common::ElfHole> holes = {
       {kVgaHoleStart, kVgaHoleEnd, "the VGA hole"},
       {kHvmInfoPaddr & ~(kPageSize - 1), (kHvmInfoPaddr & ~(kPageSize - 1)) + kPageSize, "the hvm_info page"},
       {kStartInfoPaddr, kStartInfoPaddr + kPageSize, "the hvm_start_info page"},
       {kIoreqServerPfn << kPageShift, k4G, "the special pages"},
   };
-  const elf32::Image image = elf32::parse(elf_bytes, loader.path.string(), layout.low_end, holes);
+  // hvmloader is entered in 32-bit protected mode at its link address.
+  const common::ElfImage image = common::parse_i386_exec(elf_bytes, loader.path.string(), common::kLoaderElfLimits);
+  common::check_elf_placement(image, loader.path.string(), 0, layout.low_end, "low RAM", holes);
+  common::check_elf_entry(image, loader.path.string());
   const ModuleArea area{std::max<std::uint64_t>(kModuleFloor, page_up(image.high())), layout.low_end - kTablesSize,
                         layout.memory};
   std::vector<Module> modules = read_modules(in, area, image.high(), check);
@@ -238,7 +240,7 @@ void build(Domain& d, const Inputs& in, Outputs& out, Logger& log,
   check();
 
   // Segments at their link addresses, bss zeroed.
-  for (const elf32::Segment& s : image.segments) {
+  for (const common::ElfSegment& s : image.segments) {
     GuestMapping m = d.map(s.paddr, s.memsz);
     std::memcpy(m.data(), elf_bytes.data() + s.offset, s.filesz);
     std::memset(m.data() + s.filesz, 0, s.memsz - s.filesz);

@@ -11,6 +11,7 @@
 
 #include <hvmtool/error.hpp>
 
+#include "hvmtool_common/elf_placement.hpp"
 #include "hvmtool_common/image_file.hpp"
 
 namespace hvmtool::build_pv {
@@ -21,11 +22,7 @@ using common::image_fail;
 PvhImage parse_pvh(std::span<const std::byte> bytes, const std::string& file, std::uint64_t ram_end) {
   PvhImage img;
   img.elf = common::parse_elf(bytes, file);
-  for (const common::ElfSegment& s : img.elf.segments)
-    if (s.paddr < kKernelAddr || s.end() > ram_end)
-      image_fail(file, s.paddr_field,
-                 "segment " + std::to_string(s.index) + " at " + hex(s.paddr) + "-" + hex(s.end() - 1) +
-                     " is outside the RAM available to the kernel (" + hex(kKernelAddr) + "-" + hex(ram_end - 1) + ")");
+  common::check_elf_placement(img.elf, file, kKernelAddr, ram_end, "the RAM available to the kernel");
   // Every PVH entry note counts: two that disagree leave the entry unknown
   // (Xen's libelf would take one, another reader the other).
   const common::ElfNote* note = nullptr;

@@ -11,8 +11,9 @@
 #include <hvmtool/hvmtool.hpp>
 
 #include <hvmtool/guest_abi.h>
+#include <hvmtool_common/elf_placement.hpp>
+#include <hvmtool_common/image_file.hpp>
 
-#include "elf32.hpp"
 #include "uefi_image.hpp"
 
 namespace hvmtool::firmware {
@@ -46,16 +47,18 @@ std::uint64_t check_file(const fs::path& p, const std::string& what, std::uint64
   if (ec) throw ImageError(p.string() + ": " + what + ": " + ec.message());
   if (size == 0) throw ImageError(p.string() + ": offset 0x0: " + what + " is empty");
   if (max && size > max)
-    throw ImageError(p.string() + ": offset " + elf32::hex(max) + ": " + what + " is " + elf32::hex(size) +
-                     " bytes, more than the " + elf32::hex(max) + " allowed");
+    throw ImageError(p.string() + ": offset " + common::hex(max) + ": " + what + " is " + common::hex(size) +
+                     " bytes, more than the " + common::hex(max) + " allowed");
   std::ifstream in(p, std::ios::binary);
   if (!in) throw ImageError(p.string() + ": " + what + ": cannot open: " + std::strerror(errno));
   return size;
 }
 
+// The whole image is read and checked as build_hvm will (a loader is small:
+// hvmloader is ~30 KiB), so that a foreign or broken file fails at load.
 void check_loader_elf(const fs::path& p) {
   check_file(p, "firmware", kLoaderMax);
-  elf32::check_header(read_head(p, sizeof(Elf32_Ehdr)), p.string());
+  common::parse_i386_exec(common::read_image(p, "firmware", {kLoaderMax, {}}), p.string(), common::kLoaderElfLimits);
 }
 
 // A UEFI flash image is small enough to check whole, and checked once here

@@ -4,7 +4,7 @@
 
 #include <hvmtool/error.hpp>
 
-#include "elf32.hpp"
+#include <hvmtool_common/image_file.hpp>
 
 namespace hvmtool::firmware {
 namespace {
@@ -33,33 +33,34 @@ bool looks_like_uefi_image(std::span<const std::byte> head) {
 void check_uefi_image(std::span<const std::byte> bytes, const std::string& file) {
   const std::uint64_t size = bytes.size();
   if (size < kUefiImageMin)
-    elf32::fail(
+    common::image_fail(
         file, size,
-        "a UEFI flash image is at least " + elf32::hex(kUefiImageMin) + " bytes, this one is " + elf32::hex(size));
+        "a UEFI flash image is at least " + common::hex(kUefiImageMin) + " bytes, this one is " + common::hex(size));
   if (size > kUefiImageMax)
-    elf32::fail(file, kUefiImageMax,
-                "UEFI flash image is " + elf32::hex(size) + " bytes, more than the " + elf32::hex(kUefiImageMax) +
-                    " that fit below the special pages at 4 GiB - 16 MiB");
+    common::image_fail(file, kUefiImageMax,
+                       "UEFI flash image is " + common::hex(size) + " bytes, more than the " +
+                           common::hex(kUefiImageMax) + " that fit below the special pages at 4 GiB - 16 MiB");
   if (size % kFlashGranule)
-    elf32::fail(file, size, "UEFI flash image size " + elf32::hex(size) + " is not a multiple of 4 KiB");
+    common::image_fail(file, size, "UEFI flash image size " + common::hex(size) + " is not a multiple of 4 KiB");
   if (!looks_like_uefi_image(bytes))
-    elf32::fail(file, kFvSignatureOff, "no firmware volume signature \"_FVH\": not a UEFI flash image");
+    common::image_fail(file, kFvSignatureOff, "no firmware volume signature \"_FVH\": not a UEFI flash image");
   const auto header_len = read_le<std::uint16_t>(bytes, kFvHeaderLenOff);
   if (header_len < kFvMinHeader || header_len % 2 || header_len > size)
-    elf32::fail(file, kFvHeaderLenOff, "firmware volume header length " + elf32::hex(header_len) + " is not valid");
+    common::image_fail(file, kFvHeaderLenOff,
+                       "firmware volume header length " + common::hex(header_len) + " is not valid");
   const auto fv_len = read_le<std::uint64_t>(bytes, kFvLengthOff);
   if (fv_len < header_len || fv_len > size)
-    elf32::fail(
+    common::image_fail(
         file, kFvLengthOff,
-        "firmware volume length " + elf32::hex(fv_len) + " is outside [header, file size " + elf32::hex(size) + "]");
+        "firmware volume length " + common::hex(fv_len) + " is outside [header, file size " + common::hex(size) + "]");
   if (const auto rev = std::to_integer<unsigned>(bytes[kFvRevisionOff]); rev != 2)
-    elf32::fail(file, kFvRevisionOff, "firmware volume revision " + std::to_string(rev) + ", expected 2");
+    common::image_fail(file, kFvRevisionOff, "firmware volume revision " + std::to_string(rev) + ", expected 2");
   std::uint16_t sum = 0;
   for (std::size_t off = 0; off < header_len; off += 2)
     sum = static_cast<std::uint16_t>(sum + read_le<std::uint16_t>(bytes, off));
   if (sum != 0)
-    elf32::fail(file, 0,
-                "firmware volume header checksum fails: its 16-bit words sum to " + elf32::hex(sum) + ", not 0");
+    common::image_fail(
+        file, 0, "firmware volume header checksum fails: its 16-bit words sum to " + common::hex(sum) + ", not 0");
 }
 
 }  // namespace hvmtool::firmware

@@ -458,7 +458,7 @@ std::vector<Case> cases() {
       {"phoff beyond file", [](std::string& f) { ehdr(f).e_phoff = static_cast<Elf32_Off>(f.size()); },
        [](const std::string& o) {
          const Elf32_Ehdr& e = *reinterpret_cast<const Elf32_Ehdr*>(o.data());
-         return off(0x1c) + "program headers " + hex(o.size()) + "-" + hex(o.size() + e.e_phnum * 32) +
+         return off(0x1c) + "program headers " + hex(o.size()) + "+" + hex(e.e_phnum * 32) +
                 " beyond the end of the file (" + hex(o.size()) + " bytes)";
        }},
       {"segment data beyond file", [](std::string& f) { ph(f).p_offset = static_cast<Elf32_Off>(f.size()); },
