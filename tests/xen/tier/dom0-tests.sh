@@ -219,6 +219,40 @@ if wanted pv-hvmtool && xen_plugin_ready pv-hvmtool build_xen_pv; then
   fi
 fi
 
+# --- 1b. the xl.cfg file xl ran, run by hvmtool ----------------------------
+# `domain: {xl_cfg: pv.cfg}`: hvmtool reads the file with libxlutil; the
+# pipeline only picks Xen's PV builder (build_pv refuses classic PV).
+if wanted pv-xlcfg && xen_plugin_ready pv-xlcfg build_xen_pv; then
+  name=xt-pv-xl # the name pv.cfg gives
+  cat >"$W/pv-xlcfg.yaml" <<YAML
+platform: xen
+stages: {build: build_xen_pv}
+domain: {xl_cfg: $W/pv.cfg}
+YAML
+  cleanup_domain "$name"
+  rm -f "$CONSOLE_DIR/guest-$name.log" "$W/guest-$name.log"
+  t0=$(now)
+  HVMTOOL_LOG_DIR=$W timeout 300 "$HVMTOOL" run -F --timings "$W/pv-xlcfg.yaml" >"$W/pv-xlcfg.out" 2>&1
+  rc=$?
+  total=$(since "$t0")
+  created=$(create_seconds "$W/pv-xlcfg.out")
+  if [ $rc -ne 0 ]; then
+    fail "pv-xlcfg hvmtool run of xl's pv.cfg exit $rc after ${total}s"
+    show_tail "$W/pv-xlcfg.out"
+  elif ! grep -aq "^domain $name: poweroff" "$W/pv-xlcfg.out"; then
+    fail "pv-xlcfg exit 0 but no poweroff outcome: $(grep -a "^domain $name" "$W/pv-xlcfg.out")"
+  elif ! has_marker "$W/guest-$name.log" "$CONSOLE_DIR/guest-$name.log"; then
+    fail "pv-xlcfg exit 0 but no $MARKER in its console logs"
+    show_tail "$W/guest-$name.log"
+  elif ! domain_gone "$name"; then
+    fail "pv-xlcfg domain $name still listed after hvmtool exited"
+  else
+    pass "pv-xlcfg ${created}s (the xl.cfg xl ran; stages make..unpause ${created}s, to poweroff ${total}s)"
+  fi
+  echo "XENTIER: TIME pv create from the same xl.cfg: xl ${xl_pv_create:-n/a}s, hvmtool ${created}s"
+  cleanup_domain "$name"
+fi
+
 # --- 2. HVM domain through the project's hvmloader, no device model --------
 if wanted hvm-hvmtool && xen_plugin_ready hvm-hvmtool; then
   name=xt-hvm-hvmtool
