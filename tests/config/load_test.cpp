@@ -188,7 +188,7 @@ BOOST_AUTO_TEST_CASE(pv_and_pvh_defaults) {
   for (const char* type : {"pv", "pvh"}) {
     BOOST_TEST_CONTEXT(type) {
       PipelineConfig c = load_pipeline_text(std::string("domain: {name: x, type: ") + type + "}\n", "p.yaml");
-      BOOST_TEST(c.stage(StageSlot::build).plugin == "build_pv");
+      BOOST_TEST(c.stage(StageSlot::build).plugin == (type == std::string("pv") ? "build_xen_pv" : "build_pv"));
       BOOST_TEST(c.domain.firmware == "");  // hvmloader is an hvm thing
       BOOST_TEST(std::string(to_string(c.domain.type)) == type);
     }
@@ -200,7 +200,7 @@ BOOST_AUTO_TEST_CASE(default_stage_plugins) {
   BOOST_TEST(default_stage_plugin(StageSlot::bootloader, DomainType::pv) == "none");
   BOOST_TEST(default_stage_plugin(StageSlot::build_pre, DomainType::hvm) == "core");
   BOOST_TEST(default_stage_plugin(StageSlot::build, DomainType::hvm) == "build_hvm");
-  BOOST_TEST(default_stage_plugin(StageSlot::build, DomainType::pv) == "build_pv");
+  BOOST_TEST(default_stage_plugin(StageSlot::build, DomainType::pv) == "build_xen_pv");
   BOOST_TEST(default_stage_plugin(StageSlot::build, DomainType::pvh) == "build_pv");
   BOOST_TEST(default_stage_plugin(StageSlot::build_post, DomainType::hvm) == "core");
   BOOST_TEST(default_stage_plugin(StageSlot::unpause, DomainType::hvm) == "core");

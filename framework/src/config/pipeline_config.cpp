@@ -11,7 +11,18 @@ std::string default_stage_plugin(StageSlot slot, DomainType type) {
     case StageSlot::bootloader:
       return "none";
     case StageSlot::build:
-      return type == DomainType::hvm ? "build_hvm" : "build_pv";
+      // A classic PV guest exists only on Xen, built by libxenguest (as
+      // libxl__build_pv does); build_pv boots kernels directly into PVH
+      // (and hvm) domains on any platform.
+      switch (type) {
+        case DomainType::hvm:
+          return "build_hvm";
+        case DomainType::pv:
+          return "build_xen_pv";
+        case DomainType::pvh:
+          return "build_pv";
+      }
+      return "build_pv";
     default:
       return "core";
   }

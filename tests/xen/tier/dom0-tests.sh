@@ -220,19 +220,14 @@ if wanted pv-hvmtool && xen_plugin_ready pv-hvmtool build_xen_pv; then
 fi
 
 # --- 1b. the xl.cfg file xl ran, run by hvmtool ----------------------------
-# `domain: {xl_cfg: pv.cfg}`: hvmtool reads the file with libxlutil; the
-# pipeline only picks Xen's PV builder (build_pv refuses classic PV).
+# `hvmtool run pv.cfg`: read with libxlutil, the platform chosen
+# automatically (xen here), type pv built by libxenguest (build_xen_pv).
 if wanted pv-xlcfg && xen_plugin_ready pv-xlcfg build_xen_pv; then
   name=xt-pv-xl # the name pv.cfg gives
-  cat >"$W/pv-xlcfg.yaml" <<YAML
-platform: xen
-stages: {build: build_xen_pv}
-domain: {xl_cfg: $W/pv.cfg}
-YAML
   cleanup_domain "$name"
   rm -f "$CONSOLE_DIR/guest-$name.log" "$W/guest-$name.log"
   t0=$(now)
-  HVMTOOL_LOG_DIR=$W timeout 300 "$HVMTOOL" run -F --timings "$W/pv-xlcfg.yaml" >"$W/pv-xlcfg.out" 2>&1
+  HVMTOOL_LOG_DIR=$W timeout 300 "$HVMTOOL" run -F --timings "$W/pv.cfg" >"$W/pv-xlcfg.out" 2>&1
   rc=$?
   total=$(since "$t0")
   created=$(create_seconds "$W/pv-xlcfg.out")
