@@ -51,7 +51,12 @@ XlPipeline load_xl(const fs::path& file, const std::string& text) {
   const config::XlTranslation& tr = out.translation;
 
   config::FileContext ctx{name, cwd, tr.source_lines};
-  YAML::Node root = YAML::Load(tr.domain_yaml);  // our own text: well-formed by construction
+  YAML::Node root;
+  try {
+    root = YAML::Load(tr.domain_yaml);  // our own text, but the values are the file's bytes
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(name + ": a value hvmtool cannot carry over (" + config::one_line(e.msg) + ")");
+  }
   PipelineConfig& cfg = out.config;
   cfg.file = file;
   cfg.domain = config::parse_domain(config::Section(ctx, "", root, SourceLocation{name, 0, 0}), 1);
