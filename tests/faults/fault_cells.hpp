@@ -15,7 +15,7 @@
 namespace hvmtool::faults {
 
 struct FaultCell {
-  std::string step;    // the pipeline step that fails
+  std::string step;    // the pipeline step that fails; "teardown": the undo after the guest powered off
   std::string plugin;  // the plugin serving that step
   std::string op;      // the faulty platform operation; empty: the stage itself
   std::string kind;    // fail | std | int | hang | sigterm; none: no fault at all
@@ -37,7 +37,7 @@ int expected_exit(const FaultCell& cell);
 // The domain's one line (RunResult::message, and after "hvmtool: f: " on stderr).
 std::string expected_message(const FaultCell& cell);
 // All of stderr of `hvmtool run -F` but its info lines (build_hvm's summary,
-// "cancelling: ..."): the domain's one line.
+// "cancelling: ..."): the domain's one line, or a teardown's one warning.
 std::string expected_stderr(const FaultCell& cell);
 // `text` without its "hvmtool: info: " lines.
 std::string without_info_lines(const std::string& text);

@@ -48,9 +48,9 @@ void FaultyDomain::unpause() {
 }
 
 void FaultyDomain::set_event_handler(DomainEventHandler handler) {
-  // Clearing the handler is part of rollback (the wait stage's undo, which
-  // is noexcept): only setting one is faulty.
-  if (handler) fault_.at("set_event_handler");
+  // Clearing the handler is part of rollback (the wait stage's undo): a
+  // fault of its own.
+  fault_.at(handler ? "set_event_handler" : "clear_event_handler");
   inner_->set_event_handler(std::move(handler));
 }
 
