@@ -66,24 +66,32 @@ std::vector<FaultCell> platform_cells() {
   // make and wait): a failure there is a warning, the domain still goes.
   for (const char* op : {"store.remove", "clear_event_handler"})
     for (const char* kind : {"fail", "std", "int"}) cells.push_back({"teardown", "core", op, kind});
+  // The other builder (a PVH domain, the test kernel's 64-bit entry): its
+  // own worker job and its own handling of a cancel.
+  for (const char* op : {"populate_physmap", "map", "set_vcpu_context"})
+    for (const char* kind : kKinds) cells.push_back({"build", "build_pv", op, kind});
   return cells;
 }
 
 std::string cell_pipeline(const FaultCell& cell, const std::string& platform) {
   std::ostringstream y;
   const bool stage_fault = cell.op.empty() && cell.kind != "none";
+  const bool pvh = cell.plugin == "build_pv";
+  const std::string builder = pvh ? "build_pv" : "build_hvm";
   y << "platform: faulty\n"
     << "plugins: {search_path: [" << test::test_plugin_dir().string() << "]}\n"
-    << "stages: {build: " << (stage_fault && cell.step == "build" ? "thrower" : "build_hvm");
+    << "stages: {build: " << (stage_fault && cell.step == "build" ? "thrower" : builder);
   if (stage_fault && cell.step != "build") y << ", " << cell.step << ": thrower";
   y << "}\nparams:\n"
     << "  faulty: {inner: " << platform;
   if (!cell.op.empty()) y << ", op: " << cell.op << ", fault: " << cell.kind;
   y << "}\n";
-  if (!stage_fault || cell.step != "build") y << "  build_hvm: {entry: direct}\n";
+  if (!stage_fault || cell.step != "build")
+    y << "  " << builder << ": {entry: " << (pvh ? "linux64" : "direct") << "}\n";
   if (stage_fault) y << "  thrower: " << thrower_params(cell) << "\n";
   y << "domain:\n"
-    << "  name: " << kDomain << "\n  type: hvm\n  memory: 32M\n  vcpus: 1\n  firmware: hvmloader\n"
+    << "  name: " << kDomain << "\n  type: " << (pvh ? "pvh" : "hvm\n  firmware: hvmloader")
+    << "\n  memory: 32M\n  vcpus: 1\n"
     << "  kernel: " << (test::build_dir() / "tests/guests/testkernel.bzImage").string() << "\n"
     << "  cmdline: \"console=ttyS0\"\n  on_poweroff: destroy\n  on_crash: destroy\n"
     << "  timeouts: {" << (cell.kind == "hang" ? cell.step + ": " + kTimeout : "wait: 60s") << "}\n";

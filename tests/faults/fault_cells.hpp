@@ -5,7 +5,8 @@
 // timeout, SIGTERM) at one place: a pipeline step's stage (the thrower test
 // plugin standing in for it) or a platform operation under the real stages
 // (the faulty platform wrapping emu or kvm). Everything else is the real
-// thing: core, bootloader none, build_hvm, hvmloader and the test kernel.
+// thing: core, bootloader none, build_hvm, hvmloader and the test kernel (or,
+// for the build_pv cells, build_pv and the test kernel as a PVH domain).
 
 #include <filesystem>
 #include <ostream>
@@ -26,8 +27,10 @@ inline FaultCell no_fault() { return {"", "", "", "none"}; }
 
 std::ostream& operator<<(std::ostream& out, const FaultCell& cell);
 
-std::vector<FaultCell> stage_cells();     // every step × every kind
-std::vector<FaultCell> platform_cells();  // every operation the real stages call × the kinds that apply
+std::vector<FaultCell> stage_cells();  // every step × every kind
+// Every operation the real stages call × the kinds that apply, and the
+// builder's operations again under build_pv.
+std::vector<FaultCell> platform_cells();
 
 // The pipeline file of `cell` on `platform` (emu, kvm), with its one domain `f`.
 std::string cell_pipeline(const FaultCell& cell, const std::string& platform);
