@@ -2,6 +2,7 @@
 
 #include "stages.hpp"
 #include "store_layout.hpp"
+#include "undo_step.hpp"
 
 namespace hvmtool::core {
 
@@ -40,12 +41,10 @@ void MakeStage::async_run(StageContext& ctx, Completion done) {
 
 void MakeStage::undo(StageContext& ctx) noexcept {
   if (!ctx.domain) return;
-  try {
+  undo_step(ctx, "removing store entries", [&] {
     ctx.platform.store().remove(domain_path(ctx.domain->id()));
     if (auto it = ctx.notes.find("uuid"); it != ctx.notes.end()) ctx.platform.store().remove(vm_path(it->second));
-  } catch (const std::exception& e) {
-    ctx.log.warn(std::string("removing store entries failed: ") + e.what());
-  }
+  });
   ctx.domain->destroy();
 }
 

@@ -1,4 +1,5 @@
 #include "stages.hpp"
+#include "undo_step.hpp"
 
 namespace hvmtool::core {
 
@@ -15,7 +16,7 @@ void WaitStage::async_run(StageContext& ctx, Completion done) {
 void WaitStage::cancel(StageContext& /*ctx*/) { complete(std::make_exception_ptr(CancelledError("wait cancelled"))); }
 
 void WaitStage::undo(StageContext& ctx) noexcept {
-  if (ctx.domain) ctx.domain->set_event_handler({});
+  if (ctx.domain) undo_step(ctx, "clearing the event handler", [&] { ctx.domain->set_event_handler({}); });
   done_ = nullptr;
 }
 

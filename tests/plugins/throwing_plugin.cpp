@@ -5,14 +5,18 @@
 // succeed, its platform is the recording test platform, its firmware
 // provider resolves to nothing in particular.
 //
-// params: thrower: {at: ENTRY, what: own|int, slot: SLOT, calls_file: PATH}
+// params: thrower: {at: ENTRY, what: own|int|std, slot: SLOT, calls_file: PATH}
 // `at` and `what` fall back to $HVMTOOL_THROWER_AT / $HVMTOOL_THROWER_WHAT,
 // which is also how the factory and stage_slots (which see no params) and the
 // CLI commands without a pipeline file (list, destroy) are reached.
 
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <stdexcept>
 #include <string>
+
+#include <unistd.h>
 
 #include <boost/asio/post.hpp>
 #include <hvmtool/hvmtool.hpp>
@@ -39,14 +43,14 @@ std::string from_env(const char* name) {
 
 struct Fault {
   std::string at;            // the entry point that throws; empty = none
-  std::string what = "own";  // own | int
+  std::string what = "own";  // own | int | std
   StageSlot slot = StageSlot::build;
 
   static Fault from(const PluginParams& p) {
     Fault f;
     f.at = p.get_string("at", from_env("HVMTOOL_THROWER_AT"));
     const std::string env_what = from_env("HVMTOOL_THROWER_WHAT");
-    f.what = p.get_choice("what", env_what.empty() ? "own" : env_what, {"own", "int"});
+    f.what = p.get_choice("what", env_what.empty() ? "own" : env_what, {"own", "int", "std"});
     f.slot = *stage_slot_from_string(
         p.get_choice("slot", "build", {"make", "bootloader", "build_pre", "build", "build_post", "unpause", "wait"}));
     return f;
@@ -55,6 +59,7 @@ struct Fault {
 
   [[noreturn]] void raise() const {
     if (what == "int") throw 42;
+    if (what == "std") throw std::out_of_range("thrower: " + at + " failed on purpose");
     throw ThrowerFault("thrower: " + at + " failed on purpose");
   }
   void maybe_throw(std::string_view entry) const {
@@ -89,8 +94,10 @@ class ThrowingStage final : public Stage {
       boost::asio::post(ctx.io, [fault = fault_] { fault.raise(); });
       return done(nullptr);
     }
-    if (fault_.at == "cancel") {  // hangs until cancelled; cancel() then answers and throws
+    // Each hangs until cancelled; on "cancel", cancel() then answers and throws.
+    if (fault_.at == "cancel" || fault_.at == "hang" || fault_.at == "sigterm") {
       pending_ = std::move(done);
+      if (fault_.at == "sigterm") ::kill(::getpid(), SIGTERM);
       return;
     }
     done(nullptr);

@@ -8,6 +8,7 @@
 #include <typeinfo>
 
 #include "hvmtool/error.hpp"
+#include "hvmtool/exception_message.hpp"
 
 namespace hvmtool {
 
@@ -73,6 +74,8 @@ CopiedError copy_current_exception() {
     return {ErrorCategory::plugin, "non-standard exception of type '" + one_line(current_exception_type()) + "'"};
   }
 }
+
+std::string current_exception_message() { return copy_current_exception().message; }
 
 void throw_copied(const CopiedError& error) {
   switch (error.category) {
