@@ -6,6 +6,7 @@
 #include <boost/program_options.hpp>
 
 #include "cli/commands.hpp"
+#include "console/background_logs.hpp"
 #include "cli/parse_options.hpp"
 #include "cli/detach.hpp"
 #include "console/console_log.hpp"
@@ -61,6 +62,7 @@ int command_run(const std::vector<std::string>& args) {
     if (auto status = detacher.fork_and_wait_in_parent()) return *status;
     const auto log_dir = run_options.log_dir ? *run_options.log_dir : ConsoleLog::default_directory();
     run_options.on_all_started = [&detacher, log_dir] {
+      prune_background_logs(log_dir);
       detacher.domains_started(log_dir / ("hvmtool-" + std::to_string(::getpid()) + ".log"));
     };
   }
