@@ -145,6 +145,36 @@ BOOST_AUTO_TEST_CASE(count_and_several_files_run_concurrently) {
     BOOST_TEST(r.out.find("\"name\":\"" + std::string(name) + "\"") != std::string::npos, name);
 }
 
+BOOST_AUTO_TEST_CASE(count_runs_hundreds_of_domains_in_one_file) {
+  test::TempDir dir;
+  auto file = pipeline(dir, "lots", "", "", "count: 300\n");
+  auto r = run_hvmtool("run -F --json --log-dir " + dir.path().string() + " " + file);
+  BOOST_TEST(r.exit_code == 0, r.out);
+  BOOST_TEST(r.out.find("{\"name\":\"lots-299\",\"outcome\":\"poweroff\"") != std::string::npos, r.out);
+  BOOST_TEST(read_file(dir.path() / "lots.calls").find("destroy 300\n") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(files_with_the_same_platform_parameters_share_one_platform) {
+  // The recording platform writes its call log when it is destroyed: one
+  // instance serving both files logs both domains, with ids 1 and 2.
+  test::TempDir dir;
+  const std::string calls = (dir.path() / "shared.calls").string();
+  auto file = [&](const std::string& name) {
+    return dir
+        .write(name + ".yaml", "platform: testplatform\nplugins: {search_path: [" + test::test_plugin_dir().string() +
+                                   "]}\nstages: {bootloader: teststage, build: teststage}\n"
+                                   "params: {testplatform: {calls_file: " +
+                                   calls + "}}\ndomain: {name: " + name + ", type: pvh, memory: 64M}\n")
+        .string();
+  };
+  auto r = run_hvmtool("run -F --log-dir " + dir.path().string() + " " + file("first") + " " + file("second"));
+  BOOST_TEST(r.exit_code == 0, r.out);
+  const std::string log = read_file(calls);
+  BOOST_TEST(log.find("create_domain first\n") != std::string::npos, log);
+  BOOST_TEST(log.find("create_domain second\n") != std::string::npos, log);
+  BOOST_TEST(log.find("destroy 2\n") != std::string::npos, log);
+}
+
 BOOST_AUTO_TEST_CASE(validate_reports_ok_and_errors_with_file_line_column) {
   test::TempDir dir;
   auto good = pipeline(dir, "good", "", "");

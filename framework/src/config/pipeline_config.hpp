@@ -24,6 +24,12 @@ struct PluginChoice {
 inline constexpr std::string_view kAutoPlatform = "auto";
 inline constexpr std::array<std::string_view, 3> kAutoPlatformCandidates = {"kvm", "xen", "emu"};
 
+// The most domains one file's `count` may ask for. Far above what one
+// process is measured to run at flat cost (10,000 on the noop platform,
+// bench/scale.py); what bounds a run in practice is memory and
+// --max-parallel, not this number.
+inline constexpr unsigned kMaxDomainCount = 1'000'000;
+
 // One pipeline file, parsed and validated: which plugin serves each stage,
 // the platform, plugin parameters, and the domain.
 struct PipelineConfig {

@@ -47,7 +47,26 @@ decltype(auto) at_location(const std::string& where, Body&& body) {
   }
 }
 
+// Identifies a platform instance: its plugin, where that is looked for,
+// and its parameters' values (not where they were written).
+std::string platform_key(const PluginLoader& loader, const std::string& plugin, const PluginParams& params) {
+  std::string key = plugin;
+  for (const auto& dir : loader.search_path()) key += '\n' + dir.string();
+  for (const auto& [name, value] : params.values()) key += '\n' + name + '=' + value.text;
+  return key;
+}
+
 }  // namespace
+
+std::shared_ptr<Platform> Session::shared_platform(PluginLoader& loader, const std::string& plugin,
+                                                   const PluginParams& params) {
+  auto& platform = platforms_[platform_key(loader, plugin, params)];
+  if (!platform) {
+    PlatformContext ctx{io_, log_, params};
+    platform = loader.create_platform(plugin, ctx);
+  }
+  return platform;
+}
 
 std::string Session::prepare(PipelineConfig config) {
   auto file = std::make_unique<PreparedFile>();
@@ -64,8 +83,7 @@ std::string Session::prepare(PipelineConfig config) {
   if (cfg.platform.plugin == kAutoPlatform) {
     PlatformChoice choice = at_location(where(cfg.platform), [&] {
       return choose_platform(kAutoPlatformCandidates, [&](const std::string& name) {
-        PlatformContext ctx{io_, log_, cfg.params_for(name)};
-        auto platform = loader.create_platform(name, ctx);
+        auto platform = shared_platform(loader, name, cfg.params_for(name));
         call_plugin(name, "check_available", [&] { platform->check_available(); });
         return platform;
       });
@@ -74,9 +92,9 @@ std::string Session::prepare(PipelineConfig config) {
     file->platform = std::move(choice.platform);
     file->config.platform.plugin = choice.plugin;  // what runs it, from here on
   } else {
-    PlatformContext platform_ctx{io_, log_, cfg.params_for(cfg.platform.plugin)};
-    file->platform =
-        at_location(where(cfg.platform), [&] { return loader.create_platform(cfg.platform.plugin, platform_ctx); });
+    file->platform = at_location(where(cfg.platform), [&] {
+      return shared_platform(loader, cfg.platform.plugin, cfg.params_for(cfg.platform.plugin));
+    });
   }
 
   // Only builders consult firmware; a pipeline without one needs no provider.

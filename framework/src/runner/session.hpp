@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -38,7 +39,9 @@ class Session {
   explicit Session(Logger& log, unsigned worker_threads = 2);
   ~Session();
 
-  // Loads the plugins the file names and creates its platform, firmware
+  // Loads the plugins the file names and creates its platform (or reuses
+  // the one an earlier file of this session created from the same plugin
+  // with the same parameters: one /dev/kvm fd and one store per run), firmware
   // provider and one set of stage objects per domain: every plugin validates
   // its parameters here. Throws PluginError/ConfigError.
   // Returns the platform plugin that serves the file (the one `platform:
@@ -66,6 +69,11 @@ class Session {
     std::vector<PreparedDomain> domains;
   };
 
+  // The platform `plugin` with `params`, created through `loader` the
+  // first time and shared by every later file that asks for the same.
+  std::shared_ptr<Platform> shared_platform(PluginLoader& loader, const std::string& plugin,
+                                            const PluginParams& params);
+
   // The order of these members is the order of teardown, in reverse: a
   // plugin's library must outlive every object, exception and queued handler
   // compiled into it. The loaders (which hold every library loaded) go last,
@@ -82,6 +90,7 @@ class Session {
   std::vector<std::unique_ptr<ConsoleLog>> consoles_;
   boost::asio::io_context io_;
   boost::asio::thread_pool workers_;
+  std::map<std::string, std::shared_ptr<Platform>> platforms_;  // by plugin and parameters
   std::vector<std::unique_ptr<PreparedFile>> files_;
   std::vector<std::shared_ptr<DomainRun>> runs_;
 };
