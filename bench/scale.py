@@ -8,7 +8,7 @@ N = 1 run in the same invocation as the floor, so start-up (plugin loading,
 YAML) is not spread over the domains. `flat` is the per-domain instruction
 count divided by the first size's: 1.00 is perfectly flat.
 
-  bench/scale.py [--sizes 10,100,1000,10000] [--nofile 1024] [--per-file K]
+  bench/scale.py [--sizes 10,100,1000,10000] [--nofile 1024] [--per-file K] [--console TEXT]
 """
 import argparse
 import json
@@ -25,7 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
-def write_files(workdir, n, per_file, plugins):
+def write_files(workdir, n, per_file, plugins, console):
     """Pipeline files holding n domains in total, at most per_file each."""
     files = []
     left, index = n, 0
@@ -38,6 +38,8 @@ def write_files(workdir, n, per_file, plugins):
                 f.write(f"count: {count}\n")
             f.write(f"plugins: {{search_path: [{plugins}]}}\n")
             f.write("stages: {bootloader: noop, build: noop}\n")
+            if console:
+                f.write(f"params: {{noop: {{console: '{console}'}}}}\n")
             f.write(f"domain: {{name: s{index}, type: pvh, memory: 16M}}\n")
         files.append(path)
         left -= count
@@ -45,11 +47,12 @@ def write_files(workdir, n, per_file, plugins):
     return files
 
 
-def limit_nofile(soft):
+def limit_nofile(limit):
+    """`ulimit -n LIMIT`: soft and hard, so hvmtool cannot raise it."""
+
     def apply():
-        if soft:
-            _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        if limit:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
 
     return apply
 
@@ -65,7 +68,7 @@ def run_once(args, n, callgrind):
     """One `hvmtool run` of n domains: returns a dict of what it cost."""
     workdir = tempfile.mkdtemp(prefix="hvmtool-scale-")
     try:
-        files = write_files(workdir, n, args.per_file or n, args.plugins)
+        files = write_files(workdir, n, args.per_file or n, args.plugins, args.console)
         cmd = [args.hvmtool, "run", "-F", "--log-dir", os.path.join(workdir, "logs")] + files
         if callgrind:
             out = os.path.join(workdir, "callgrind.out")
@@ -102,7 +105,8 @@ def main():
     ap.add_argument("--plugins", default=os.path.join(ROOT, "build", "bench", "plugins"))
     ap.add_argument("--sizes", default="10,100,1000,10000")
     ap.add_argument("--per-file", type=int, default=0, help="domains per pipeline file (default: all in one)")
-    ap.add_argument("--nofile", type=int, default=1024, help="soft RLIMIT_NOFILE for hvmtool (0: leave as is)")
+    ap.add_argument("--nofile", type=int, default=1024, help="RLIMIT_NOFILE (soft and hard) for hvmtool; 0: as is")
+    ap.add_argument("--console", default="", help="what each guest writes to its console (default: nothing)")
     ap.add_argument("--no-callgrind", action="store_true", help="skip the instruction counts")
     ap.add_argument("--json", help="also write the results to this file")
     args = ap.parse_args()
@@ -141,7 +145,8 @@ def main():
     def fmt(v, spec):
         return format(v, spec) if v is not None else "-"
 
-    print(f"noop platform, one `hvmtool run`, RLIMIT_NOFILE soft {args.nofile or 'unchanged'}; "
+    print(f"noop platform, one `hvmtool run`, RLIMIT_NOFILE {args.nofile or 'unchanged'}, "
+          f"console {args.console!r}; "
           f"floor N=1: {fmt(base_instr.get('instructions'), ',')} instr, "
           f"{base_time['wall_s'] * 1e3:.1f} ms, {base_time['maxrss_kib']} KiB")
     print(f"{'N':>6} {'files':>5} {'exit':>4} {'instr/dom':>10} {'flat':>5} {'us/dom':>8} {'dom/s':>8} "
@@ -151,7 +156,7 @@ def main():
               f"{fmt(r['flat'], '.2f'):>5} {fmt(r['us_per_domain'], '.1f'):>8} {fmt(r['domains_per_s'], ',.0f'):>8} "
               f"{fmt(r['maxrss_kib'], ',')!s:>11} {fmt(r['rss_kib_per_domain'], '.2f'):>7} {r['logs_left']:>5}  "
               f"{r['error'][:100]}")
-    result = {"platform": "noop", "nofile": args.nofile, "floor": {**base_time, **base_instr}, "sizes": rows}
+    result = {"platform": "noop", "nofile": args.nofile, "console": args.console, "floor": {**base_time, **base_instr}, "sizes": rows}
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=1)

@@ -87,6 +87,51 @@ BOOST_AUTO_TEST_CASE(guest_console_goes_to_the_log_file_and_with_c_to_the_termin
   BOOST_TEST(read_file(dir.path() / "con.log.1") == "hello console");
 }
 
+BOOST_AUTO_TEST_CASE(a_console_log_that_cannot_be_opened_fails_only_its_domain) {
+  test::TempDir dir;
+  const fs::path not_a_dir = dir.write("plain-file", "x");
+  auto good = pipeline(dir, "good", "console: 'hi'", "");
+  auto bad = pipeline(dir, "bad", "console: 'hi'", "", "  logfile: " + (not_a_dir / "bad.log").string() + "\n");
+  auto r = run_hvmtool("run -F --json --log-dir " + dir.path().string() + " " + good + " " + bad);
+  BOOST_TEST(r.exit_code == 2, r.out);
+  BOOST_TEST(r.out.find("hvmtool: bad: " + (not_a_dir / "bad.log").string() +
+                        ": cannot open console log: Not a directory\n") != std::string::npos,
+             r.out);
+  BOOST_TEST(r.out.find("{\"name\":\"good\",\"outcome\":\"poweroff\"") != std::string::npos, r.out);
+  BOOST_TEST(read_file(dir.path() / "guest-good.log") == "hi");
+  // The failed domain was rolled back like a failed stage.
+  BOOST_TEST(read_file(dir.path() / "bad.calls").find("destroy 1\n") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_silent_guest_leaves_no_console_log) {
+  test::TempDir dir;
+  auto file = pipeline(dir, "quiet", "", "");
+  auto r = run_hvmtool("run -F --log-dir " + dir.path().string() + " " + file);
+  BOOST_TEST(r.exit_code == 0, r.out);
+  BOOST_TEST(read_file(dir.path() / "quiet.calls").find("destroy 1\n") != std::string::npos);
+  BOOST_TEST(!fs::exists(dir.path() / "guest-quiet.log"));
+}
+
+BOOST_AUTO_TEST_CASE(run_raises_the_soft_fd_limit_to_the_hard_limit) {
+  test::TempDir dir;
+  auto file = pipeline(dir, "limits", "event: none", "");
+  auto r = test::run_command(
+      "( ulimit -Sn 100; echo hard $(ulimit -Hn); " + hvmtool_bin() + " run -F --log-dir " + dir.path().string() + " " +
+      file + " & pid=$!; sleep 1; grep 'Max open files' /proc/$pid/limits; kill -TERM $pid; wait $pid )");
+  BOOST_TEST(r.exit_code == 130, r.out);
+  const auto hard_at = r.out.find("hard ");
+  BOOST_REQUIRE(hard_at != std::string::npos);
+  const std::string hard = r.out.substr(hard_at + 5, r.out.find('\n', hard_at) - hard_at - 5);
+  BOOST_TEST(hard != "100");
+  const auto line_at = r.out.find("Max open files");
+  BOOST_REQUIRE(line_at != std::string::npos);
+  std::istringstream line(r.out.substr(line_at + 14));
+  std::string soft, hard_seen;
+  line >> soft >> hard_seen;
+  BOOST_TEST(soft == hard, r.out);
+  BOOST_TEST(hard_seen == hard, r.out);
+}
+
 BOOST_AUTO_TEST_CASE(a_failing_stage_exits_2_and_leaves_no_domain) {
   test::TempDir dir;
   auto file = pipeline(dir, "bad", "", "behaviour: fail, fail_slot: build");

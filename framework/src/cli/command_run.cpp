@@ -82,8 +82,9 @@ int command_run(const std::vector<std::string>& args) {
   try {
     results = session.run(run_options);
   } catch (const std::exception& e) {
-    // Raised before any stage ran (platform unavailable, duplicate names,
-    // unwritable console log): nothing was created.
+    // Raised before any stage ran (platform unavailable, duplicate names):
+    // nothing was created. A console log that cannot be opened fails only
+    // its own domain, when the guest first writes.
     std::cerr << "hvmtool: " << e.what() << "\n";
     return kExitUsage;
   }

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/fd_limit.hpp"
 #include "hvmtool/version.hpp"
 #include "plugin/plugin_boundary.hpp"
 
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
     std::cerr << kUsage;
     return hvmtool::cli::kExitUsage;
   }
+  hvmtool::cli::raise_fd_limit();
   const std::string command = args.front();
   std::vector<std::string> rest(args.begin() + 1, args.end());
   try {

@@ -37,6 +37,9 @@ class DomainRun : public std::enable_shared_from_this<DomainRun> {
   // Cancels the run: the running stage is asked to stop, then everything is
   // rolled back. A preserved domain is destroyed. Idempotent.
   void cancel(const std::string& reason);
+  // Ends the run as failed for a reason outside its stages (its console log
+  // could not be opened): rolled back like a failed stage. Idempotent.
+  void fail(const std::string& message);
 
   const RunResult& result() const { return result_; }
   const std::string& name() const { return config_.name; }
@@ -52,6 +55,7 @@ class DomainRun : public std::enable_shared_from_this<DomainRun> {
   void start_stage(std::size_t index);
   void stage_completed(unsigned attempt, std::size_t index, std::exception_ptr error);
   void stage_timed_out(unsigned attempt, std::size_t index);
+  void end_early(RunOutcome outcome, const std::string& message, const char* status);
   void stop_running_stage(RunOutcome outcome, const std::string& message, const char* status);
   void guest_ended();
   bool restart_allowed();

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include "console/console_log.hpp"
@@ -161,11 +162,18 @@ std::vector<RunResult> Session::run(const RunOptions& options) {
     for (auto& d : file->domains) {
       fs::path console_file =
           d.config.logfile.empty() ? log_dir / ("guest-" + d.config.name + ".log") : d.config.logfile;
-      consoles_.push_back(std::make_unique<ConsoleLog>(console_file, options.console_to_terminal));
+      ConsoleLog& console =
+          *consoles_.emplace_back(std::make_unique<ConsoleLog>(console_file, options.console_to_terminal));
       log_.debug("[" + d.config.name + "] console log: " + console_file.string());
       domain_logs_.push_back(std::make_unique<PrefixLogger>(log_, d.config.name));
-      runs_.push_back(std::make_shared<DomainRun>(io_, workers_, d.config, d.pipeline, *domain_logs_.back(),
-                                                  consoles_.back()->sink()));
+      auto run = runs_.emplace_back(
+          std::make_shared<DomainRun>(io_, workers_, d.config, d.pipeline, *domain_logs_.back(), console.sink()));
+      // Only this domain fails (on the io_context; the byte came from a vCPU thread).
+      console.on_failure([&io = io_, weak = std::weak_ptr<DomainRun>(run)](const std::string& message) {
+        boost::asio::post(io, [weak, message] {
+          if (auto r = weak.lock()) r->fail(message);
+        });
+      });
     }
   }
 
@@ -187,13 +195,15 @@ std::vector<RunResult> Session::run(const RunOptions& options) {
   remaining = runs_.size();
   std::size_t not_running = runs_.size();
   bool creation_failed = false;
-  for (auto& run : runs_) {
+  for (std::size_t i = 0; i < runs_.size(); ++i) {
+    auto& run = runs_[i];
     auto ran = std::make_shared<bool>(false);
     run->on_running([&, ran] {
       *ran = true;
       if (--not_running == 0 && !creation_failed && options.on_all_started) options.on_all_started();
     });
-    run->start([&, ran](const RunResult& result) {
+    run->start([&, ran, i](const RunResult& result) {
+      consoles_[i]->close();
       if (!*ran) creation_failed = true;
       if (options.on_finished) options.on_finished(result);
       if (--remaining == 0) all_done();
