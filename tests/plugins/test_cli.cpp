@@ -199,6 +199,45 @@ BOOST_AUTO_TEST_CASE(count_runs_hundreds_of_domains_in_one_file) {
   BOOST_TEST(read_file(dir.path() / "lots.calls").find("destroy 300\n") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(max_parallel_creates_the_next_domain_once_a_guest_runs) {
+  test::TempDir dir;
+  auto file = pipeline(dir, "one", "event: none", "", "count: 3\n");
+  auto r = test::run_command("( " + hvmtool_bin() + " run -F --max-parallel 1 --log-dir " + dir.path().string() + " " +
+                             file + " & pid=$!; sleep 1; kill -TERM $pid; wait $pid )");
+  BOOST_TEST(r.exit_code == 130, r.out);
+  const std::string calls = read_file(dir.path() / "one.calls");
+  BOOST_TEST(calls.find("create_domain one-0\n") < calls.find("unpause 1\n"), calls);
+  BOOST_TEST(calls.find("unpause 1\n") < calls.find("create_domain one-1\n"), calls);
+  BOOST_TEST(calls.find("unpause 2\n") < calls.find("create_domain one-2\n"), calls);
+  BOOST_TEST(calls.find("unpause 3\n") != std::string::npos, calls);
+}
+
+BOOST_AUTO_TEST_CASE(by_default_the_first_guest_runs_before_the_last_domain_is_created) {
+  test::TempDir dir;
+  auto file = pipeline(dir, "big", "", "", "count: 200\n");
+  auto r = run_hvmtool("run -F --log-dir " + dir.path().string() + " " + file);
+  BOOST_TEST(r.exit_code == 0, r.out);
+  const std::string calls = read_file(dir.path() / "big.calls");
+  BOOST_TEST(calls.find("unpause 1\n") < calls.find("create_domain big-199\n"), calls);
+}
+
+BOOST_AUTO_TEST_CASE(a_cancel_ends_the_domains_still_waiting_for_admission) {
+  test::TempDir dir;
+  auto file = pipeline(dir, "wait", "", "behaviour: hang, fail_slot: build", "count: 4\n");
+  auto r = test::run_command("( " + hvmtool_bin() + " run -F --json --max-parallel 2 --log-dir " + dir.path().string() +
+                             " " + file + " & pid=$!; sleep 1; kill -TERM $pid; wait $pid )");
+  BOOST_TEST(r.exit_code == 130, r.out);
+  BOOST_TEST(r.out.find("hvmtool: wait-3: cancelled before start: terminated (SIGTERM)\n") != std::string::npos, r.out);
+  BOOST_TEST(r.out.find("{\"name\":\"wait-2\",\"outcome\":\"cancelled\"") != std::string::npos, r.out);
+  const std::string calls = read_file(dir.path() / "wait.calls");
+  BOOST_TEST(calls.find("create_domain wait-1\n") != std::string::npos, calls);
+  BOOST_TEST(calls.find("create_domain wait-2\n") == std::string::npos, calls);
+  BOOST_TEST(calls.find("destroy 2\n") != std::string::npos, calls);  // the admitted ones rolled back
+  auto bad = run_hvmtool("run -F --max-parallel 0 " + file);
+  BOOST_TEST(bad.exit_code == 1);
+  BOOST_TEST(bad.out == "hvmtool: --max-parallel must be at least 1\n");
+}
+
 BOOST_AUTO_TEST_CASE(files_with_the_same_platform_parameters_share_one_platform) {
   // The recording platform writes its call log when it is destroyed: one
   // instance serving both files logs both domains, with ids 1 and 2.

@@ -14,6 +14,7 @@ constexpr const char* kUsage = R"(usage: hvmtool COMMAND [ARGS...]
 Commands:
   run FILE...        create and run the domains the pipeline files describe
                      [--timings] [--json] [-c|--console] [-F|--foreground] [-v]
+                     [--log-dir DIR] [--max-parallel N]
   validate FILE...   load and check pipeline files and their plugins; run nothing
   plugins            list the plugins on the search path
   list               list live domains            [--platform NAME]

@@ -9,6 +9,7 @@
 #include "hvmtool/error.hpp"
 #include "log/stream_logger.hpp"
 #include "plugin/plugin_boundary.hpp"
+#include "runner/admission.hpp"
 #include "runner/platform_choice.hpp"
 
 namespace hvmtool {
@@ -195,20 +196,42 @@ std::vector<RunResult> Session::run(const RunOptions& options) {
   remaining = runs_.size();
   std::size_t not_running = runs_.size();
   bool creation_failed = false;
-  for (std::size_t i = 0; i < runs_.size(); ++i) {
-    auto& run = runs_[i];
-    auto ran = std::make_shared<bool>(false);
-    run->on_running([&, ran] {
-      *ran = true;
-      if (--not_running == 0 && !creation_failed && options.on_all_started) options.on_all_started();
+  std::vector<bool> ran(runs_.size(), false);
+  // A domain holds its admission slot while it is being created: until its
+  // guest runs, or its run ends before that.
+  std::vector<bool> admitted(runs_.size(), false);
+  std::unique_ptr<Admission> admission;
+  auto leave = [&](std::size_t i) {
+    if (!admitted[i]) return;
+    admitted[i] = false;
+    admission->release();
+  };
+  auto finished = [&](std::size_t i, const RunResult& result) {
+    consoles_[i]->close();
+    if (!ran[i]) creation_failed = true;
+    if (options.on_finished) options.on_finished(result);
+    leave(i);
+    if (--remaining == 0) all_done();
+  };
+  admission = std::make_unique<Admission>(
+      runs_.size(), options.max_parallel ? options.max_parallel : default_max_parallel(), [&](std::size_t i) {
+        admitted[i] = true;
+        runs_[i]->on_running([&, i] {
+          ran[i] = true;
+          if (options.on_running) options.on_running(runs_[i]->name());
+          leave(i);
+          if (--not_running == 0 && !creation_failed && options.on_all_started) options.on_all_started();
+        });
+        runs_[i]->start([&, i](const RunResult& result) { finished(i, result); });
+      });
+  // A cancellation reaches the domains still waiting too: they end at once.
+  drop_waiting_ = [&](const std::string& reason) {
+    admission->close([&](std::size_t i) {
+      runs_[i]->cancel(reason);
+      finished(i, runs_[i]->result());
     });
-    run->start([&, ran, i](const RunResult& result) {
-      consoles_[i]->close();
-      if (!*ran) creation_failed = true;
-      if (options.on_finished) options.on_finished(result);
-      if (--remaining == 0) all_done();
-    });
-  }
+  };
+  admission->fill();
   // A handler that throws (a platform's event delivery, a plugin's timer) is
   // plugin code the io_context runs: its exception is copied here, while the
   // plugin is loaded, and winds the domains down instead of the process.
@@ -221,12 +244,14 @@ std::vector<RunResult> Session::run(const RunOptions& options) {
     }
   }
   io_.restart();
+  drop_waiting_ = nullptr;
 
   for (auto& run : runs_) results.push_back(run->result());
   return results;
 }
 
 void Session::cancel_all(const std::string& reason) {
+  if (drop_waiting_) drop_waiting_(reason);
   for (auto& run : runs_) run->cancel(reason);
 }
 

@@ -29,6 +29,11 @@ struct RunOptions {
   std::function<void()> on_all_started;
   // Called as each domain's run ends, with its outcome.
   std::function<void(const RunResult&)> on_finished;
+  // Called as each domain's guest first runs.
+  std::function<void(const std::string& domain)> on_running;
+  // How many domains are created at once (--max-parallel); the others wait
+  // their turn. 0: default_max_parallel() (runner/admission.hpp).
+  std::size_t max_parallel = 0;
 };
 
 // Everything one `hvmtool run`/`validate` invocation loads: the pipeline
@@ -49,7 +54,9 @@ class Session {
   std::string prepare(PipelineConfig config);
 
   // Probes each platform (check_available), then runs every prepared domain
-  // concurrently until all have ended. SIGINT/SIGTERM cancel all of them.
+  // until all have ended, creating at most `max_parallel` at once (a domain
+  // whose guest runs no longer counts). SIGINT/SIGTERM cancel all of them,
+  // waiting ones included.
   std::vector<RunResult> run(const RunOptions& options);
 
   void cancel_all(const std::string& reason);
@@ -93,6 +100,8 @@ class Session {
   std::map<std::string, std::shared_ptr<Platform>> platforms_;  // by plugin and parameters
   std::vector<std::unique_ptr<PreparedFile>> files_;
   std::vector<std::shared_ptr<DomainRun>> runs_;
+  // During run(): cancels the domains not admitted yet.
+  std::function<void(const std::string& reason)> drop_waiting_;
 };
 
 }  // namespace hvmtool
