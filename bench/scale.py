@@ -76,6 +76,7 @@ def run_once(args, n, callgrind):
         else:
             cmd = ["/usr/bin/time", "-f", "maxrss_kib=%M"] + cmd
         began = time.monotonic()
+        began_epoch = time.time()
         p = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=limit_nofile(args.nofile))
         wall = time.monotonic() - began
         r = {"n": n, "files": len(files), "exit": p.returncode, "error": first_error(p.stderr)}
@@ -88,6 +89,11 @@ def run_once(args, n, callgrind):
             r["maxrss_kib"] = int(m.group(1)) if m else None
         logs = os.path.join(workdir, "logs")
         r["logs_left"] = len(os.listdir(logs)) if os.path.isdir(logs) else 0
+        if r["logs_left"] and not callgrind:
+            # A console log is created at its guest's first byte: the first
+            # one says when the first guest ran.
+            first = min(os.stat(os.path.join(logs, f)).st_mtime for f in os.listdir(logs))
+            r["first_guest_ms"] = (first - began_epoch) * 1e3
         return r
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -127,6 +133,7 @@ def main():
             "exit": t["exit"],
             "error": t["error"] or c.get("error", ""),
             "logs_left": t["logs_left"],
+            "first_guest_ms": t.get("first_guest_ms"),
             "wall_s": t["wall_s"],
             "domains_per_s": n / t["wall_s"] if ok else None,
             "maxrss_kib": t["maxrss_kib"],
@@ -150,11 +157,11 @@ def main():
           f"floor N=1: {fmt(base_instr.get('instructions'), ',')} instr, "
           f"{base_time['wall_s'] * 1e3:.1f} ms, {base_time['maxrss_kib']} KiB")
     print(f"{'N':>6} {'files':>5} {'exit':>4} {'instr/dom':>10} {'flat':>5} {'us/dom':>8} {'dom/s':>8} "
-          f"{'peakRSS KiB':>11} {'KiB/dom':>7} {'logs':>5}  error")
+          f"{'peakRSS KiB':>11} {'KiB/dom':>7} {'logs':>5} {'1st ms':>7}  error")
     for r in rows:
         print(f"{r['n']:>6} {r['files']:>5} {r['exit']:>4} {fmt(r['instr_per_domain'], ',.0f'):>10} "
               f"{fmt(r['flat'], '.2f'):>5} {fmt(r['us_per_domain'], '.1f'):>8} {fmt(r['domains_per_s'], ',.0f'):>8} "
-              f"{fmt(r['maxrss_kib'], ',')!s:>11} {fmt(r['rss_kib_per_domain'], '.2f'):>7} {r['logs_left']:>5}  "
+              f"{fmt(r['maxrss_kib'], ',')!s:>11} {fmt(r['rss_kib_per_domain'], '.2f'):>7} {r['logs_left']:>5} {fmt(r['first_guest_ms'], '.1f'):>7}  "
               f"{r['error'][:100]}")
     result = {"platform": "noop", "nofile": args.nofile, "console": args.console, "floor": {**base_time, **base_instr}, "sizes": rows}
     if args.json:
