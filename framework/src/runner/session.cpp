@@ -16,13 +16,13 @@ namespace hvmtool {
 
 namespace fs = std::filesystem;
 
-Session::Session(Logger& log, unsigned worker_threads) : log_(log), workers_(worker_threads) {}
+Session::Session(Logger& log, unsigned worker_threads) : log_(log), worker_threads_(worker_threads) {}
 
 Session::~Session() {
   // Jobs of abandoned stages may still use their domains: let them finish,
   // then destroy whatever domains are left, before their platforms go. The
   // members' order does the rest (session.hpp).
-  workers_.join();
+  if (workers_) workers_->join();
   runs_.clear();
 }
 
@@ -155,6 +155,8 @@ std::vector<RunResult> Session::run(const RunOptions& options) {
     });
   }
 
+  // Started here, not with the session: `validate` runs nothing and needs no threads.
+  if (!workers_) workers_ = std::make_unique<boost::asio::thread_pool>(worker_threads_);
   const fs::path log_dir = options.log_dir ? *options.log_dir : ConsoleLog::default_directory();
   std::size_t remaining = 0;
   std::vector<RunResult> results;
@@ -168,7 +170,7 @@ std::vector<RunResult> Session::run(const RunOptions& options) {
       log_.debug("[" + d.config.name + "] console log: " + console_file.string());
       domain_logs_.push_back(std::make_unique<PrefixLogger>(log_, d.config.name));
       auto run = runs_.emplace_back(
-          std::make_shared<DomainRun>(io_, workers_, d.config, d.pipeline, *domain_logs_.back(), console.sink()));
+          std::make_shared<DomainRun>(io_, *workers_, d.config, d.pipeline, *domain_logs_.back(), console.sink()));
       // Only this domain fails (on the io_context; the byte came from a vCPU thread).
       console.on_failure([&io = io_, weak = std::weak_ptr<DomainRun>(run)](const std::string& message) {
         boost::asio::post(io, [weak, message] {

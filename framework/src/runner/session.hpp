@@ -96,7 +96,8 @@ class Session {
   std::vector<std::unique_ptr<Logger>> domain_logs_;
   std::vector<std::unique_ptr<ConsoleLog>> consoles_;
   boost::asio::io_context io_;
-  boost::asio::thread_pool workers_;
+  unsigned worker_threads_;
+  std::unique_ptr<boost::asio::thread_pool> workers_;           // started by run()
   std::map<std::string, std::shared_ptr<Platform>> platforms_;  // by plugin and parameters
   std::vector<std::unique_ptr<PreparedFile>> files_;
   std::vector<std::shared_ptr<DomainRun>> runs_;
