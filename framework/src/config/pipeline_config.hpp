@@ -11,6 +11,8 @@
 #include "hvmtool/params.hpp"
 #include "hvmtool/stage_slot.hpp"
 
+#include "hvmtool/export.hpp"
+
 namespace hvmtool {
 
 struct PluginChoice {
@@ -32,7 +34,7 @@ inline constexpr unsigned kMaxDomainCount = 1'000'000;
 
 // One pipeline file, parsed and validated: which plugin serves each stage,
 // the platform, plugin parameters, and the domain.
-struct PipelineConfig {
+struct HVMTOOL_API PipelineConfig {
   std::filesystem::path file;
   PluginChoice platform{std::string(kAutoPlatform), {}};  // or a plugin name
   PluginChoice firmware{"firmware", {}};                  // plugin providing the FirmwareProvider
@@ -50,17 +52,17 @@ struct PipelineConfig {
 };
 
 // The stage plugin used when the file names none (depends on domain type).
-std::string default_stage_plugin(StageSlot slot, DomainType type);
+HVMTOOL_API std::string default_stage_plugin(StageSlot slot, DomainType type);
 
 // Throws ConfigError "FILE:LINE:COL: field 'F': reason" for every problem.
-PipelineConfig load_pipeline_file(const std::filesystem::path& file);
-PipelineConfig load_pipeline_text(std::string_view yaml, const std::filesystem::path& file_name);
+HVMTOOL_API PipelineConfig load_pipeline_file(const std::filesystem::path& file);
+HVMTOOL_API PipelineConfig load_pipeline_text(std::string_view yaml, const std::filesystem::path& file_name);
 
 // "128M", "2G", "4096K", "1048576" → bytes (binary units). Throws std::invalid_argument with a reason.
-std::uint64_t parse_size(std::string_view text);
+HVMTOOL_API std::uint64_t parse_size(std::string_view text);
 // "30s", "500ms", "2m", "0" → milliseconds. Throws std::invalid_argument.
-std::chrono::milliseconds parse_duration(std::string_view text);
+HVMTOOL_API std::chrono::milliseconds parse_duration(std::string_view text);
 // The closest of `candidates` to `word` if it is close enough to be a likely typo.
-std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
+HVMTOOL_API std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace hvmtool

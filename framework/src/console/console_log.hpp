@@ -7,6 +7,8 @@
 
 #include "hvmtool/domain.hpp"
 
+#include "hvmtool/export.hpp"
+
 namespace hvmtool {
 
 // A domain's guest console: appended to a log file and, with `-c`, copied to
@@ -14,7 +16,7 @@ namespace hvmtool {
 // The file is opened at the guest's first byte and closed when the domain
 // ends, so that ten thousand domains do not hold ten thousand idle fds, and
 // a guest that never writes leaves no empty log behind.
-class ConsoleLog {
+class HVMTOOL_API ConsoleLog {
  public:
   // Told, once, why the log could not be opened; may be called on any thread.
   using Failure = std::function<void(const std::string& message)>;

@@ -3,6 +3,8 @@
 #include <cstddef>
 #include <functional>
 
+#include "hvmtool/export.hpp"
+
 namespace hvmtool {
 
 // Starts numbered items (domains) in order, at most `limit` of them in
@@ -10,7 +12,7 @@ namespace hvmtool {
 // domains of a large run therefore get the io_context and the workers to
 // themselves and run at once, and what creation holds (guest memory being
 // built, fds) stays bounded while the rest wait their turn.
-class Admission {
+class HVMTOOL_API Admission {
  public:
   using Start = std::function<void(std::size_t index)>;
 
@@ -36,6 +38,6 @@ class Admission {
 };
 
 // The default for `--max-parallel`: four creations per core.
-std::size_t default_max_parallel();
+HVMTOOL_API std::size_t default_max_parallel();
 
 }  // namespace hvmtool

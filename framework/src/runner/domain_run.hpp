@@ -16,13 +16,15 @@
 #include "runner/resolved_pipeline.hpp"
 #include "runner/run_result.hpp"
 
+#include "hvmtool/export.hpp"
+
 namespace hvmtool {
 
 // One domain's life: the seven stages chained on the io_context, the
 // timeout of each, rollback on failure, and the on_poweroff/on_reboot/
 // on_crash action once the guest ends (the runner's counterpart of libxl's
 // domcreate_* callback chain and xl's domain_wait_event loop).
-class DomainRun : public std::enable_shared_from_this<DomainRun> {
+class HVMTOOL_API DomainRun : public std::enable_shared_from_this<DomainRun> {
  public:
   using Finished = std::function<void(const RunResult&)>;
 

@@ -17,6 +17,8 @@
 #include "runner/resolved_pipeline.hpp"
 #include "runner/run_result.hpp"
 
+#include "hvmtool/export.hpp"
+
 namespace hvmtool {
 
 class ConsoleLog;
@@ -39,7 +41,7 @@ struct RunOptions {
 // Everything one `hvmtool run`/`validate` invocation loads: the pipeline
 // files, their plugins and stage objects, and the io_context and worker pool
 // all domains share.
-class Session {
+class HVMTOOL_API Session {
  public:
   explicit Session(Logger& log, unsigned worker_threads = 2);
   ~Session();
