@@ -82,13 +82,14 @@ BOOST_AUTO_TEST_CASE(top_level) {
       {"platform: ''\ndomain: {name: x}\n", "t.yaml:1:11: field 'platform': expected " + kPluginName + R"(, got "")"},
       {"platform: [kvm]\ndomain: {name: x}\n",
        "t.yaml:1:11: field 'platform': expected " + kPluginName + ", got a list"},
-      {"count: 0\ndomain: {name: x}\n", R"(t.yaml:1:8: field 'count': expected a whole number from 1 to 64, got "0")"},
-      {"count: 65\ndomain: {name: x}\n",
-       R"(t.yaml:1:8: field 'count': expected a whole number from 1 to 64, got "65")"},
+      {"count: 0\ndomain: {name: x}\n",
+       R"(t.yaml:1:8: field 'count': expected a whole number from 1 to 1000000, got "0")"},
+      {"count: 1000001\ndomain: {name: x}\n",
+       R"(t.yaml:1:8: field 'count': expected a whole number from 1 to 1000000, got "1000001")"},
       {"count: two\ndomain: {name: x}\n",
-       R"(t.yaml:1:8: field 'count': expected a whole number from 1 to 64, got "two")"},
+       R"(t.yaml:1:8: field 'count': expected a whole number from 1 to 1000000, got "two")"},
       {"count: -1\ndomain: {name: x}\n",
-       R"(t.yaml:1:8: field 'count': expected a whole number from 1 to 64, got "-1")"},
+       R"(t.yaml:1:8: field 'count': expected a whole number from 1 to 1000000, got "-1")"},
   });
 }
 

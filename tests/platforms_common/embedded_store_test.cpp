@@ -140,6 +140,68 @@ BOOST_AUTO_TEST_CASE(conflicting_commit_is_retried) {
   BOOST_TEST(attempts == 1);
 }
 
+BOOST_AUTO_TEST_CASE(a_transaction_sees_its_removals_and_recreations) {
+  StoreEnv e;
+  put(e.store, "/d/a/x", "1");
+  put(e.store, "/d/a-b", "2");
+  put(e.store, "/d/c", "3");
+  e.store.transact([](StoreTransaction& t) {
+    t.remove("/d/a");
+    BOOST_TEST(!t.read("/d/a/x"));
+    BOOST_TEST((t.list("/d") == std::vector<std::string>{"a-b", "c"}));
+    t.write("/d/a/y", "new");  // recreates /d/a, empty, under the removal
+    t.write("/d/n/m", "4");
+    BOOST_TEST((t.list("/d") == std::vector<std::string>{"a", "a-b", "c", "n"}));
+    BOOST_TEST((t.list("/d/a") == std::vector<std::string>{"y"}));
+  });
+  BOOST_TEST(!e.store.read("/d/a/x"));
+  BOOST_TEST(e.store.read("/d/a/y").value() == "new");
+  BOOST_TEST(e.store.read("/d/a").value() == "");
+  BOOST_TEST((e.store.list("/d") == std::vector<std::string>{"a", "a-b", "c", "n"}));
+  // An aborted removal leaves the whole subtree.
+  BOOST_CHECK_THROW(e.store.transact([](StoreTransaction& t) {
+    t.remove("/d");
+    throw std::runtime_error("abort");
+  }),
+                    std::runtime_error);
+  BOOST_TEST(e.store.read("/d/n/m").value() == "4");
+}
+
+BOOST_AUTO_TEST_CASE(a_read_only_transaction_that_saw_a_change_is_retried) {
+  // Two reads of one transaction always come from one state of the store.
+  StoreEnv e;
+  put(e.store, "/p", "1");
+  put(e.store, "/q", "1");
+  int attempts = 0;
+  std::string seen;
+  e.store.transact([&](StoreTransaction& t) {
+    ++attempts;
+    const std::string p = t.read("/p").value();
+    if (attempts == 1) {
+      put(e.store, "/p", "2");  // a writer changes both between our reads
+      put(e.store, "/q", "2");
+    }
+    seen = p + t.read("/q").value();
+  });
+  BOOST_TEST(attempts == 2);
+  BOOST_TEST(seen == "22");
+  BOOST_TEST(e.store.conflicts() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_creation_conflicts_with_a_concurrent_creation_of_the_same_node) {
+  StoreEnv e;
+  int attempts = 0;
+  e.store.transact([&](StoreTransaction& t) {
+    ++attempts;
+    if (!t.read("/lock")) {
+      if (attempts == 1) put(e.store, "/lock", "theirs");
+      t.write("/lock", "ours");
+    }
+  });
+  BOOST_TEST(attempts == 2);
+  BOOST_TEST(e.store.read("/lock").value() == "theirs");  // the retry saw it taken
+}
+
 BOOST_AUTO_TEST_CASE(concurrent_increments_add_up) {
   StoreEnv e;
   put(e.store, "/n", "0");

@@ -87,6 +87,51 @@ BOOST_AUTO_TEST_CASE(guest_console_goes_to_the_log_file_and_with_c_to_the_termin
   BOOST_TEST(read_file(dir.path() / "con.log.1") == "hello console");
 }
 
+BOOST_AUTO_TEST_CASE(a_console_log_that_cannot_be_opened_fails_only_its_domain) {
+  test::TempDir dir;
+  const fs::path not_a_dir = dir.write("plain-file", "x");
+  auto good = pipeline(dir, "good", "console: 'hi'", "");
+  auto bad = pipeline(dir, "bad", "console: 'hi'", "", "  logfile: " + (not_a_dir / "bad.log").string() + "\n");
+  auto r = run_hvmtool("run -F --json --log-dir " + dir.path().string() + " " + good + " " + bad);
+  BOOST_TEST(r.exit_code == 2, r.out);
+  BOOST_TEST(r.out.find("hvmtool: bad: " + (not_a_dir / "bad.log").string() +
+                        ": cannot open console log: Not a directory\n") != std::string::npos,
+             r.out);
+  BOOST_TEST(r.out.find("{\"name\":\"good\",\"outcome\":\"poweroff\"") != std::string::npos, r.out);
+  BOOST_TEST(read_file(dir.path() / "guest-good.log") == "hi");
+  // The failed domain was rolled back like a failed stage.
+  BOOST_TEST(read_file(dir.path() / "bad.calls").find("destroy 1\n") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_silent_guest_leaves_no_console_log) {
+  test::TempDir dir;
+  auto file = pipeline(dir, "quiet", "", "");
+  auto r = run_hvmtool("run -F --log-dir " + dir.path().string() + " " + file);
+  BOOST_TEST(r.exit_code == 0, r.out);
+  BOOST_TEST(read_file(dir.path() / "quiet.calls").find("destroy 1\n") != std::string::npos);
+  BOOST_TEST(!fs::exists(dir.path() / "guest-quiet.log"));
+}
+
+BOOST_AUTO_TEST_CASE(run_raises_the_soft_fd_limit_to_the_hard_limit) {
+  test::TempDir dir;
+  auto file = pipeline(dir, "limits", "event: none", "");
+  auto r = test::run_command(
+      "( ulimit -Sn 100; echo hard $(ulimit -Hn); " + hvmtool_bin() + " run -F --log-dir " + dir.path().string() + " " +
+      file + " & pid=$!; sleep 1; grep 'Max open files' /proc/$pid/limits; kill -TERM $pid; wait $pid )");
+  BOOST_TEST(r.exit_code == 130, r.out);
+  const auto hard_at = r.out.find("hard ");
+  BOOST_REQUIRE(hard_at != std::string::npos);
+  const std::string hard = r.out.substr(hard_at + 5, r.out.find('\n', hard_at) - hard_at - 5);
+  BOOST_TEST(hard != "100");
+  const auto line_at = r.out.find("Max open files");
+  BOOST_REQUIRE(line_at != std::string::npos);
+  std::istringstream line(r.out.substr(line_at + 14));
+  std::string soft, hard_seen;
+  line >> soft >> hard_seen;
+  BOOST_TEST(soft == hard, r.out);
+  BOOST_TEST(hard_seen == hard, r.out);
+}
+
 BOOST_AUTO_TEST_CASE(a_failing_stage_exits_2_and_leaves_no_domain) {
   test::TempDir dir;
   auto file = pipeline(dir, "bad", "", "behaviour: fail, fail_slot: build");
@@ -143,6 +188,75 @@ BOOST_AUTO_TEST_CASE(count_and_several_files_run_concurrently) {
   BOOST_TEST(r.exit_code == 0, r.out);
   for (const char* name : {"many-0", "many-1", "many-2", "other"})
     BOOST_TEST(r.out.find("\"name\":\"" + std::string(name) + "\"") != std::string::npos, name);
+}
+
+BOOST_AUTO_TEST_CASE(count_runs_hundreds_of_domains_in_one_file) {
+  test::TempDir dir;
+  auto file = pipeline(dir, "lots", "", "", "count: 300\n");
+  auto r = run_hvmtool("run -F --json --log-dir " + dir.path().string() + " " + file);
+  BOOST_TEST(r.exit_code == 0, r.out);
+  BOOST_TEST(r.out.find("{\"name\":\"lots-299\",\"outcome\":\"poweroff\"") != std::string::npos, r.out);
+  BOOST_TEST(read_file(dir.path() / "lots.calls").find("destroy 300\n") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(max_parallel_creates_the_next_domain_once_a_guest_runs) {
+  test::TempDir dir;
+  auto file = pipeline(dir, "one", "event: none", "", "count: 3\n");
+  auto r = test::run_command("( " + hvmtool_bin() + " run -F --max-parallel 1 --log-dir " + dir.path().string() + " " +
+                             file + " & pid=$!; sleep 1; kill -TERM $pid; wait $pid )");
+  BOOST_TEST(r.exit_code == 130, r.out);
+  const std::string calls = read_file(dir.path() / "one.calls");
+  BOOST_TEST(calls.find("create_domain one-0\n") < calls.find("unpause 1\n"), calls);
+  BOOST_TEST(calls.find("unpause 1\n") < calls.find("create_domain one-1\n"), calls);
+  BOOST_TEST(calls.find("unpause 2\n") < calls.find("create_domain one-2\n"), calls);
+  BOOST_TEST(calls.find("unpause 3\n") != std::string::npos, calls);
+}
+
+BOOST_AUTO_TEST_CASE(by_default_the_first_guest_runs_before_the_last_domain_is_created) {
+  test::TempDir dir;
+  auto file = pipeline(dir, "big", "", "", "count: 200\n");
+  auto r = run_hvmtool("run -F --log-dir " + dir.path().string() + " " + file);
+  BOOST_TEST(r.exit_code == 0, r.out);
+  const std::string calls = read_file(dir.path() / "big.calls");
+  BOOST_TEST(calls.find("unpause 1\n") < calls.find("create_domain big-199\n"), calls);
+}
+
+BOOST_AUTO_TEST_CASE(a_cancel_ends_the_domains_still_waiting_for_admission) {
+  test::TempDir dir;
+  auto file = pipeline(dir, "wait", "", "behaviour: hang, fail_slot: build", "count: 4\n");
+  auto r = test::run_command("( " + hvmtool_bin() + " run -F --json --max-parallel 2 --log-dir " + dir.path().string() +
+                             " " + file + " & pid=$!; sleep 1; kill -TERM $pid; wait $pid )");
+  BOOST_TEST(r.exit_code == 130, r.out);
+  BOOST_TEST(r.out.find("hvmtool: wait-3: cancelled before start: terminated (SIGTERM)\n") != std::string::npos, r.out);
+  BOOST_TEST(r.out.find("{\"name\":\"wait-2\",\"outcome\":\"cancelled\"") != std::string::npos, r.out);
+  const std::string calls = read_file(dir.path() / "wait.calls");
+  BOOST_TEST(calls.find("create_domain wait-1\n") != std::string::npos, calls);
+  BOOST_TEST(calls.find("create_domain wait-2\n") == std::string::npos, calls);
+  BOOST_TEST(calls.find("destroy 2\n") != std::string::npos, calls);  // the admitted ones rolled back
+  auto bad = run_hvmtool("run -F --max-parallel 0 " + file);
+  BOOST_TEST(bad.exit_code == 1);
+  BOOST_TEST(bad.out == "hvmtool: --max-parallel must be at least 1\n");
+}
+
+BOOST_AUTO_TEST_CASE(files_with_the_same_platform_parameters_share_one_platform) {
+  // The recording platform writes its call log when it is destroyed: one
+  // instance serving both files logs both domains, with ids 1 and 2.
+  test::TempDir dir;
+  const std::string calls = (dir.path() / "shared.calls").string();
+  auto file = [&](const std::string& name) {
+    return dir
+        .write(name + ".yaml", "platform: testplatform\nplugins: {search_path: [" + test::test_plugin_dir().string() +
+                                   "]}\nstages: {bootloader: teststage, build: teststage}\n"
+                                   "params: {testplatform: {calls_file: " +
+                                   calls + "}}\ndomain: {name: " + name + ", type: pvh, memory: 64M}\n")
+        .string();
+  };
+  auto r = run_hvmtool("run -F --log-dir " + dir.path().string() + " " + file("first") + " " + file("second"));
+  BOOST_TEST(r.exit_code == 0, r.out);
+  const std::string log = read_file(calls);
+  BOOST_TEST(log.find("create_domain first\n") != std::string::npos, log);
+  BOOST_TEST(log.find("create_domain second\n") != std::string::npos, log);
+  BOOST_TEST(log.find("destroy 2\n") != std::string::npos, log);
 }
 
 BOOST_AUTO_TEST_CASE(validate_reports_ok_and_errors_with_file_line_column) {

@@ -11,6 +11,8 @@
 #include "hvmtool/params.hpp"
 #include "hvmtool/stage_slot.hpp"
 
+#include "hvmtool/export.hpp"
+
 namespace hvmtool {
 
 enum class DomainType { hvm, pv, pvh };
@@ -28,7 +30,7 @@ struct DiskConfig {
 
 // The domain part of a pipeline file, parsed and validated once at load.
 // Field names follow xl.cfg where xl.cfg has the field.
-struct DomainConfig {
+struct HVMTOOL_API DomainConfig {
   std::string name;
   DomainType type = DomainType::hvm;
   std::uint64_t memory = 128ull << 20;  // bytes
@@ -59,7 +61,7 @@ struct DomainConfig {
   unsigned effective_maxvcpus() const { return maxvcpus ? maxvcpus : vcpus; }
 };
 
-std::string_view to_string(DomainType t);
-std::string_view to_string(ShutdownAction a);
+HVMTOOL_API std::string_view to_string(DomainType t);
+HVMTOOL_API std::string_view to_string(ShutdownAction a);
 
 }  // namespace hvmtool

@@ -10,6 +10,8 @@
 #include "hvmtool/config.hpp"
 #include "hvmtool/vcpu.hpp"
 
+#include "hvmtool/export.hpp"
+
 namespace hvmtool {
 
 using DomainId = std::uint32_t;
@@ -20,7 +22,7 @@ inline constexpr std::uint64_t kPageSize = 1ull << kPageShift;
 // Why a domain stopped running (Xen's SHUTDOWN_poweroff/reboot/crash).
 enum class ShutdownReason { poweroff, reboot, crash };
 
-std::string_view to_string(ShutdownReason r);
+HVMTOOL_API std::string_view to_string(ShutdownReason r);
 
 struct DomainEvent {
   enum class Kind { shutdown };
@@ -39,7 +41,7 @@ enum class ConsoleChannel {
   hypervisor,      // the hypervisor's own console lines about this guest
 };
 
-std::string_view to_string(ConsoleChannel c);
+HVMTOOL_API std::string_view to_string(ConsoleChannel c);
 
 // Receives guest console bytes. May be called from any thread (vCPU threads);
 // the callee serialises.
@@ -92,7 +94,7 @@ struct PopulateStats {
 // A created domain. RAII: destroying a Domain object that still owns a live
 // domain destroys it (a half-built domain never outlives its creator).
 // Operations are named after their Xen counterparts.
-class Domain {
+class HVMTOOL_API Domain {
  public:
   virtual ~Domain() = default;
 

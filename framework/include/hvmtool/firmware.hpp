@@ -7,6 +7,8 @@
 
 #include "hvmtool/config.hpp"
 
+#include "hvmtool/export.hpp"
+
 namespace hvmtool {
 
 // How the HVM builder places an image in guest memory.
@@ -42,7 +44,7 @@ struct FirmwareSet {
 };
 
 // Resolves the domain's `firmware:` / `bios:` choice to checked files.
-class FirmwareProvider {
+class HVMTOOL_API FirmwareProvider {
  public:
   virtual ~FirmwareProvider() = default;
   // Throws ConfigError/ImageError naming the file and what is wrong with it.

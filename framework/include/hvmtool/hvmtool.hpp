@@ -4,6 +4,7 @@
 #include "hvmtool/config.hpp"
 #include "hvmtool/domain.hpp"
 #include "hvmtool/error.hpp"
+#include "hvmtool/export.hpp"
 #include "hvmtool/firmware.hpp"
 #include "hvmtool/log.hpp"
 #include "hvmtool/params.hpp"

@@ -3,12 +3,14 @@
 #include <string>
 #include <string_view>
 
+#include "hvmtool/export.hpp"
+
 namespace hvmtool {
 
 enum class LogLevel { debug, info, warn, error };
 
 // Thread-safe: vCPU threads and worker threads log through the same Logger.
-class Logger {
+class HVMTOOL_API Logger {
  public:
   virtual ~Logger() = default;
   virtual void log(LogLevel level, std::string_view message) = 0;

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "hvmtool/export.hpp"
+
 namespace hvmtool {
 
 // Where a configuration value came from, so that an error found later (by a
@@ -26,7 +28,7 @@ struct ParamValue {
 // Plugins read them once, when their stage/platform object is created, so that
 // `hvmtool validate` reports a bad value before anything runs. Every accessor
 // throws ConfigError naming the file, line, column and field.
-class PluginParams {
+class HVMTOOL_API PluginParams {
  public:
   PluginParams() = default;
   PluginParams(std::string plugin, std::map<std::string, ParamValue> values, SourceLocation where = {})

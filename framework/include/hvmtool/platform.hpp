@@ -15,6 +15,8 @@
 #include "hvmtool/params.hpp"
 #include "hvmtool/store.hpp"
 
+#include "hvmtool/export.hpp"
+
 namespace hvmtool {
 
 struct DomainCreateInfo {
@@ -43,7 +45,7 @@ struct PlatformContext {
 };
 
 // A hypervisor: kvm (/dev/kvm) or xen (libxenctrl & co).
-class Platform {
+class HVMTOOL_API Platform {
  public:
   virtual ~Platform() = default;
   virtual std::string_view name() const = 0;

@@ -14,6 +14,8 @@
 #include "hvmtool/stage.hpp"
 #include "hvmtool/version.hpp"
 
+#include "hvmtool/export.hpp"
+
 namespace hvmtool {
 
 // What one plugin library provides: stages for some slots, and/or a
@@ -21,7 +23,7 @@ namespace hvmtool {
 // loaded for as long as they live (the loader sees to that). Whatever a
 // plugin throws, of any type, the framework copies at once into its own
 // error, naming the plugin and the call, before the library can go.
-class Plugin {
+class HVMTOOL_API Plugin {
  public:
   virtual ~Plugin() = default;
 

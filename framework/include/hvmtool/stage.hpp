@@ -10,6 +10,8 @@
 #include "hvmtool/stage_context.hpp"
 #include "hvmtool/stage_slot.hpp"
 
+#include "hvmtool/export.hpp"
+
 namespace hvmtool {
 
 // Called exactly once when a stage finishes: with nullptr on success, with the
@@ -20,7 +22,7 @@ using Completion = std::function<void(std::exception_ptr)>;
 // `done` when finished. If the run fails, times out or is cancelled, the
 // runner calls cancel() on the stage still running, then undo() on every
 // stage that was started, in reverse order, then destroys the domain.
-class Stage {
+class HVMTOOL_API Stage {
  public:
   virtual ~Stage() = default;
 

@@ -16,6 +16,8 @@
 #include "hvmtool/log.hpp"
 #include "hvmtool/platform.hpp"
 
+#include "hvmtool/export.hpp"
+
 namespace hvmtool {
 
 // What the bootloader hands the builder: starts as the configured kernel,
@@ -31,7 +33,7 @@ struct BootPayload {
 // Everything a stage sees of one domain's run. Owned by the runner; lives
 // until the last stage's undo has run. Only touched on the io_context thread,
 // except `cancelled`, which worker jobs poll.
-struct StageContext {
+struct HVMTOOL_API StageContext {
   StageContext(const DomainConfig& config_, Platform& platform_, FirmwareProvider* firmware_, Logger& log_,
                boost::asio::io_context& io_, boost::asio::thread_pool& workers_, ConsoleSink console_)
       : config(config_),

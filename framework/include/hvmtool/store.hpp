@@ -8,6 +8,8 @@
 
 #include "hvmtool/domain.hpp"
 
+#include "hvmtool/export.hpp"
+
 namespace hvmtool {
 
 // xenstore permission entry: 'n' none, 'r' read, 'w' write, 'b' both, for a domain id.
@@ -18,7 +20,7 @@ struct StorePermission {
 };
 
 // Operations inside one store transaction.
-class StoreTransaction {
+class HVMTOOL_API StoreTransaction {
  public:
   virtual ~StoreTransaction() = default;
   virtual std::optional<std::string> read(std::string_view path) = 0;
@@ -30,7 +32,7 @@ class StoreTransaction {
 };
 
 // The domain store: xenstored on xen, an embedded store with the same paths on kvm.
-class Store {
+class HVMTOOL_API Store {
  public:
   virtual ~Store() = default;
   // Runs `body` in a transaction, retrying it when a concurrent writer made it

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <memory>
 
 #include <boost/program_options.hpp>
 
@@ -11,6 +12,7 @@
 #include "cli/detach.hpp"
 #include "console/console_log.hpp"
 #include "cli/load_files.hpp"
+#include "cli/progress.hpp"
 #include "cli/report.hpp"
 #include "log/stream_logger.hpp"
 
@@ -36,8 +38,10 @@ int command_run(const std::vector<std::string>& args) {
       "json", "print the run's result and timings as JSON on stdout")(
       "console,c", "copy the guest console to the terminal (implies --foreground)")(
       "foreground,F", "stay in the foreground until the domains end (default: return once they run)")(
-      "verbose,v", "log each stage as it starts")("log-dir", po::value<std::string>(),
-                                                  "directory for guest console logs")(
+      "verbose,v", "log each stage as it starts")(
+      "max-parallel", po::value<std::size_t>(),
+      "create at most N domains at once (default: 4 per core); a domain whose guest runs no longer counts")(
+      "log-dir", po::value<std::string>(), "directory for guest console logs")(
       "file", po::value<std::vector<std::string>>(), "pipeline files");
   po::positional_options_description positional;
   positional.add("file", -1);
@@ -52,6 +56,13 @@ int command_run(const std::vector<std::string>& args) {
   RunOptions run_options;
   run_options.console_to_terminal = vm.count("console") > 0;
   if (vm.count("log-dir")) run_options.log_dir = vm["log-dir"].as<std::string>();
+  if (vm.count("max-parallel")) {
+    run_options.max_parallel = vm["max-parallel"].as<std::size_t>();
+    if (run_options.max_parallel == 0) {
+      std::cerr << "hvmtool: --max-parallel must be at least 1\n";
+      return kExitUsage;
+    }
+  }
 
   // Like `xl create`: without -F (and without -c, which needs the terminal)
   // return once the domains run. The fork comes before the Session exists,
@@ -69,20 +80,28 @@ int command_run(const std::vector<std::string>& args) {
 
   // Each domain's failure is printed once, as it ends (the runner does not
   // log it), so a long-lived background run reports it when it happens.
-  run_options.on_finished = [](const RunResult& r) {
-    if (exit_code_for(r.outcome) != kExitOk) std::cerr << ("hvmtool: " + r.domain + ": " + r.message + "\n");
+  std::unique_ptr<RunProgress> progress;
+  run_options.on_finished = [&progress](const RunResult& r) {
+    if (exit_code_for(r.outcome) != kExitOk) {
+      progress->clear();
+      std::cerr << ("hvmtool: " + r.domain + ": " + r.message + "\n");
+    }
+    progress->finished(r);
   };
+  run_options.on_running = [&progress](const std::string& domain) { progress->running(domain); };
 
   StreamLogger log(std::cerr, vm.count("verbose") ? LogLevel::debug : LogLevel::info);
   Session session(log);
   if (!load_pipeline_files(session, vm["file"].as<std::vector<std::string>>(), false)) return kExitUsage;
+  progress = std::make_unique<RunProgress>(stderr, session.domain_count());
 
   std::vector<RunResult> results;
   try {
     results = session.run(run_options);
   } catch (const std::exception& e) {
-    // Raised before any stage ran (platform unavailable, duplicate names,
-    // unwritable console log): nothing was created.
+    // Raised before any stage ran (platform unavailable, duplicate names):
+    // nothing was created. A console log that cannot be opened fails only
+    // its own domain, when the guest first writes.
     std::cerr << "hvmtool: " << e.what() << "\n";
     return kExitUsage;
   }

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/fd_limit.hpp"
 #include "hvmtool/version.hpp"
 #include "plugin/plugin_boundary.hpp"
 
@@ -13,6 +14,7 @@ constexpr const char* kUsage = R"(usage: hvmtool COMMAND [ARGS...]
 Commands:
   run FILE...        create and run the domains the pipeline files describe
                      [--timings] [--json] [-c|--console] [-F|--foreground] [-v]
+                     [--log-dir DIR] [--max-parallel N]
   validate FILE...   load and check pipeline files and their plugins; run nothing
   convert FILE.cfg   print the pipeline YAML for an xl.cfg file   [-o OUT]
   plugins            list the plugins on the search path
@@ -38,6 +40,7 @@ int main(int argc, char** argv) {
     std::cerr << kUsage;
     return hvmtool::cli::kExitUsage;
   }
+  hvmtool::cli::raise_fd_limit();
   const std::string command = args.front();
   std::vector<std::string> rest(args.begin() + 1, args.end());
   try {

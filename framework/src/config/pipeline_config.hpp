@@ -11,6 +11,8 @@
 #include "hvmtool/params.hpp"
 #include "hvmtool/stage_slot.hpp"
 
+#include "hvmtool/export.hpp"
+
 namespace hvmtool {
 
 struct PluginChoice {
@@ -24,9 +26,15 @@ struct PluginChoice {
 inline constexpr std::string_view kAutoPlatform = "auto";
 inline constexpr std::array<std::string_view, 3> kAutoPlatformCandidates = {"kvm", "xen", "emu"};
 
+// The most domains one file's `count` may ask for. Far above what one
+// process is measured to run at flat cost (10,000 on the noop platform,
+// bench/scale.py); what bounds a run in practice is memory and
+// --max-parallel, not this number.
+inline constexpr unsigned kMaxDomainCount = 1'000'000;
+
 // One pipeline file, parsed and validated: which plugin serves each stage,
 // the platform, plugin parameters, and the domain.
-struct PipelineConfig {
+struct HVMTOOL_API PipelineConfig {
   std::filesystem::path file;
   PluginChoice platform{std::string(kAutoPlatform), {}};  // or a plugin name
   PluginChoice firmware{"firmware", {}};                  // plugin providing the FirmwareProvider
@@ -47,29 +55,29 @@ struct PipelineConfig {
 };
 
 // The stage plugin used when the file names none (depends on domain type).
-std::string default_stage_plugin(StageSlot slot, DomainType type);
+HVMTOOL_API std::string default_stage_plugin(StageSlot slot, DomainType type);
 
 // Throws ConfigError "FILE:LINE:COL: field 'F': reason" for every problem.
-PipelineConfig load_pipeline_file(const std::filesystem::path& file);
-PipelineConfig load_pipeline_text(std::string_view yaml, const std::filesystem::path& file_name);
+HVMTOOL_API PipelineConfig load_pipeline_file(const std::filesystem::path& file);
+HVMTOOL_API PipelineConfig load_pipeline_text(std::string_view yaml, const std::filesystem::path& file_name);
 
 // xl.cfg files (`hvmtool run guest.cfg`), read by libxlutil as xl reads them
 // and checked by the same domain rules; the stages are the defaults for the
 // domain's type (the grub plugin for `bootloader = "pygrub"`). Errors name
 // FILE:LINE and the key.
-PipelineConfig load_xl_cfg_file(const std::filesystem::path& file);
+HVMTOOL_API PipelineConfig load_xl_cfg_file(const std::filesystem::path& file);
 // .cfg/.xl/.conf, or a first statement `key = value`: an xl.cfg file.
-bool is_xl_cfg_file(const std::filesystem::path& file);
+HVMTOOL_API bool is_xl_cfg_file(const std::filesystem::path& file);
 // Either format, by is_xl_cfg_file().
-PipelineConfig load_config_file(const std::filesystem::path& file);
+HVMTOOL_API PipelineConfig load_config_file(const std::filesystem::path& file);
 // The pipeline YAML that runs the same guest as an xl.cfg file (`hvmtool convert`).
-std::string convert_xl_cfg_to_yaml(const std::filesystem::path& file);
+HVMTOOL_API std::string convert_xl_cfg_to_yaml(const std::filesystem::path& file);
 
 // "128M", "2G", "4096K", "1048576" → bytes (binary units). Throws std::invalid_argument with a reason.
-std::uint64_t parse_size(std::string_view text);
+HVMTOOL_API std::uint64_t parse_size(std::string_view text);
 // "30s", "500ms", "2m", "0" → milliseconds. Throws std::invalid_argument.
-std::chrono::milliseconds parse_duration(std::string_view text);
+HVMTOOL_API std::chrono::milliseconds parse_duration(std::string_view text);
 // The closest of `candidates` to `word` if it is close enough to be a likely typo.
-std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
+HVMTOOL_API std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace hvmtool

@@ -89,7 +89,7 @@ PipelineConfig parse_top(const Section& top) {
   PipelineConfig cfg;
   top.check_keys(kTopKeys, kTopAliases);
   if (auto f = top.get("platform")) cfg.platform = plugin_choice(*f);
-  if (auto f = top.get("count")) cfg.count = static_cast<unsigned>(f->as_uint(1, 64));
+  if (auto f = top.get("count")) cfg.count = static_cast<unsigned>(f->as_uint(1, kMaxDomainCount));
   if (auto f = top.get("plugins")) parse_plugins(f->as_section(), cfg);
   if (auto f = top.get("stages")) parse_stages(f->as_section("a map of stage: plugin"), cfg);
   const Section domain = top.require("domain").as_section();

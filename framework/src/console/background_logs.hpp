@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "hvmtool/export.hpp"
+
 namespace hvmtool {
 
 // A background `hvmtool run` logs to hvmtool-PID.log in the log directory,
@@ -9,6 +11,6 @@ namespace hvmtool {
 // ended beyond the newest `keep` are removed, so a host that starts domains
 // for months keeps a bounded number (the logs of live runs are never
 // touched). Problems are ignored: pruning must never stop a run.
-void prune_background_logs(const std::filesystem::path& dir, unsigned keep = 20);
+HVMTOOL_API void prune_background_logs(const std::filesystem::path& dir, unsigned keep = 20);
 
 }  // namespace hvmtool

@@ -1,12 +1,12 @@
 #include "console/console_log.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
-
-#include "hvmtool/error.hpp"
 
 namespace hvmtool {
 
@@ -45,22 +45,42 @@ fs::path ConsoleLog::default_directory() {
 }
 
 ConsoleLog::ConsoleLog(fs::path file, bool to_terminal, unsigned keep)
-    : file_(std::move(file)), to_terminal_(to_terminal) {
-  std::error_code ec;
-  if (file_.has_parent_path()) fs::create_directories(file_.parent_path(), ec);
-  rotate(file_, keep);
-  out_ = std::fopen(file_.c_str(), "a");
-  if (!out_) throw Error(file_.string() + ": cannot open console log: " + std::strerror(errno));
+    : file_(std::move(file)), to_terminal_(to_terminal), keep_(keep) {}
+
+ConsoleLog::~ConsoleLog() { close(); }
+
+// A raw fd, not a FILE*: every write is flushed at once anyway, and glibc's
+// fclose() walks the list of every open FILE, which made closing N logs
+// cost O(N^2).
+void ConsoleLog::open_locked() {
+  if (!rotated_) {
+    std::error_code ec;
+    if (file_.has_parent_path()) fs::create_directories(file_.parent_path(), ec);
+    rotate(file_, keep_);
+    rotated_ = true;
+  }
+  fd_ = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd_ >= 0) return;
+  failed_ = true;
+  const std::string message = file_.string() + ": cannot open console log: " + std::strerror(errno);
+  if (on_failure_) on_failure_(message);
 }
 
-ConsoleLog::~ConsoleLog() {
-  if (out_) std::fclose(out_);
+void ConsoleLog::close() {
+  std::lock_guard lock(mutex_);
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
 }
 
 void ConsoleLog::write(ConsoleChannel /*channel*/, std::string_view bytes) {
   std::lock_guard lock(mutex_);
-  std::fwrite(bytes.data(), 1, bytes.size(), out_);
-  std::fflush(out_);
+  if (fd_ < 0 && !failed_) open_locked();
+  for (std::size_t done = 0; fd_ >= 0 && done < bytes.size();) {
+    ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // a full disk loses console bytes, not the domain
+    done += static_cast<std::size_t>(n);
+  }
   if (to_terminal_) {
     std::fwrite(bytes.data(), 1, bytes.size(), stdout);
     std::fflush(stdout);

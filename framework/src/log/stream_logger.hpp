@@ -6,10 +6,12 @@
 
 #include "hvmtool/log.hpp"
 
+#include "hvmtool/export.hpp"
+
 namespace hvmtool {
 
 // Writes "hvmtool: [PREFIX] level: message" lines to a stream, one writer at a time.
-class StreamLogger final : public Logger {
+class HVMTOOL_API StreamLogger final : public Logger {
  public:
   StreamLogger(std::ostream& out, LogLevel threshold, std::string prefix = {});
   void log(LogLevel level, std::string_view message) override;
@@ -23,7 +25,7 @@ class StreamLogger final : public Logger {
 };
 
 // A logger that tags each line with a domain name and forwards to another.
-class PrefixLogger final : public Logger {
+class HVMTOOL_API PrefixLogger final : public Logger {
  public:
   PrefixLogger(Logger& inner, std::string prefix) : inner_(inner), prefix_(std::move(prefix)) {}
   void log(LogLevel level, std::string_view message) override;

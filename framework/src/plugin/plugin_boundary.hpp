@@ -18,6 +18,8 @@
 #include <string_view>
 #include <utility>
 
+#include "hvmtool/export.hpp"
+
 namespace hvmtool {
 
 // The hvmtool category of an error, which the copy keeps: exit statuses and
@@ -35,21 +37,21 @@ struct CopiedError {
 // exception that is not an hvmtool error becomes a plugin error; one that is
 // not a std::exception is described by its type ("non-standard exception of
 // type 'int'").
-CopiedError copy_current_exception();
+HVMTOOL_API CopiedError copy_current_exception();
 
 // Throws / makes a framework-owned exception of `error`'s category.
-[[noreturn]] void throw_copied(const CopiedError& error);
-std::exception_ptr make_copied(const CopiedError& error);
+[[noreturn]] HVMTOOL_API void throw_copied(const CopiedError& error);
+HVMTOOL_API std::exception_ptr make_copied(const CopiedError& error);
 
 // A framework-owned copy of `error` (same category and message); nullptr
 // stays nullptr. For errors a plugin passes to a Completion.
-std::exception_ptr own_error(std::exception_ptr error);
+HVMTOOL_API std::exception_ptr own_error(std::exception_ptr error);
 
 // Call only inside a catch block: throws the copy of the exception being
 // handled, its message prefixed "plugin 'PLUGIN': OPERATION: ". A
 // ConfigError keeps its message as it is: it already starts with the file,
 // line and field ("params.PLUGIN.KEY") that the user has to change.
-[[noreturn]] void rethrow_from_plugin(std::string_view plugin, std::string_view operation);
+[[noreturn]] HVMTOOL_API void rethrow_from_plugin(std::string_view plugin, std::string_view operation);
 
 // Runs `call` (code of the plugin named `plugin`) and returns its result;
 // whatever it throws leaves as a framework-owned error naming the plugin and

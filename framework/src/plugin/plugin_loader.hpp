@@ -8,6 +8,8 @@
 
 #include "hvmtool/plugin.hpp"
 
+#include "hvmtool/export.hpp"
+
 namespace hvmtool {
 
 // What `hvmtool plugins` shows about one file on the search path.
@@ -27,7 +29,7 @@ struct PluginFileInfo {
 // Boost.DLL. Every object handed out holds a reference to the library it came
 // from, so a library stays mapped while anything it created is alive, even
 // after the loader itself is gone.
-class PluginLoader {
+class HVMTOOL_API PluginLoader {
  public:
   explicit PluginLoader(std::vector<std::filesystem::path> search_path);
 
@@ -57,6 +59,6 @@ class PluginLoader {
 };
 
 // hvmtool-NAME.so for a plugin name.
-std::string plugin_file_name(const std::string& name);
+HVMTOOL_API std::string plugin_file_name(const std::string& name);
 
 }  // namespace hvmtool

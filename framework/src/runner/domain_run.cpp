@@ -197,12 +197,7 @@ void DomainRun::cancel(const std::string& reason) {
   switch (phase_) {
     case Phase::running:
       log_.info("cancelling: " + reason);
-      if (current_resolved_) {  // between attempts: no stage runs yet, none to wait for
-        unwind();
-        finish(RunOutcome::cancelled, "cancelled: " + reason);
-        break;
-      }
-      stop_running_stage(RunOutcome::cancelled, "cancelled: " + reason, "cancelled");
+      end_early(RunOutcome::cancelled, "cancelled: " + reason, "cancelled");
       break;
     case Phase::preserved:
       log_.info("destroying preserved domain: " + reason);
@@ -218,6 +213,19 @@ void DomainRun::cancel(const std::string& reason) {
     case Phase::finished:
       break;
   }
+}
+
+void DomainRun::fail(const std::string& message) {
+  if (phase_ == Phase::running) end_early(RunOutcome::failed, message, "failed");
+}
+
+void DomainRun::end_early(RunOutcome outcome, const std::string& message, const char* status) {
+  if (current_resolved_) {  // between attempts: no stage runs yet, none to wait for
+    unwind();
+    finish(outcome, message);
+    return;
+  }
+  stop_running_stage(outcome, message, status);
 }
 
 void DomainRun::guest_ended() {

@@ -16,13 +16,15 @@
 #include "runner/resolved_pipeline.hpp"
 #include "runner/run_result.hpp"
 
+#include "hvmtool/export.hpp"
+
 namespace hvmtool {
 
 // One domain's life: the seven stages chained on the io_context, the
 // timeout of each, rollback on failure, and the on_poweroff/on_reboot/
 // on_crash action once the guest ends (the runner's counterpart of libxl's
 // domcreate_* callback chain and xl's domain_wait_event loop).
-class DomainRun : public std::enable_shared_from_this<DomainRun> {
+class HVMTOOL_API DomainRun : public std::enable_shared_from_this<DomainRun> {
  public:
   using Finished = std::function<void(const RunResult&)>;
 
@@ -37,6 +39,9 @@ class DomainRun : public std::enable_shared_from_this<DomainRun> {
   // Cancels the run: the running stage is asked to stop, then everything is
   // rolled back. A preserved domain is destroyed. Idempotent.
   void cancel(const std::string& reason);
+  // Ends the run as failed for a reason outside its stages (its console log
+  // could not be opened): rolled back like a failed stage. Idempotent.
+  void fail(const std::string& message);
 
   const RunResult& result() const { return result_; }
   const std::string& name() const { return config_.name; }
@@ -52,6 +57,7 @@ class DomainRun : public std::enable_shared_from_this<DomainRun> {
   void start_stage(std::size_t index);
   void stage_completed(unsigned attempt, std::size_t index, std::exception_ptr error);
   void stage_timed_out(unsigned attempt, std::size_t index);
+  void end_early(RunOutcome outcome, const std::string& message, const char* status);
   void stop_running_stage(RunOutcome outcome, const std::string& message, const char* status);
   void guest_ended();
   bool restart_allowed();

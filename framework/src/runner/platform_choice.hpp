@@ -8,6 +8,8 @@
 
 #include "hvmtool/platform.hpp"
 
+#include "hvmtool/export.hpp"
+
 namespace hvmtool {
 
 struct PlatformChoice {
@@ -24,6 +26,6 @@ using PlatformOpener = std::function<std::shared_ptr<Platform>(const std::string
 
 // `platform: auto`: the first of `candidates` that opens serves the file.
 // Throws PlatformError naming every candidate's reason when none can run.
-PlatformChoice choose_platform(std::span<const std::string_view> candidates, const PlatformOpener& open);
+HVMTOOL_API PlatformChoice choose_platform(std::span<const std::string_view> candidates, const PlatformOpener& open);
 
 }  // namespace hvmtool

@@ -9,6 +9,8 @@
 #include "hvmtool/platform.hpp"
 #include "hvmtool/stage.hpp"
 
+#include "hvmtool/export.hpp"
+
 namespace hvmtool {
 
 // The objects one domain's run uses, already created (and so validated) by
@@ -22,6 +24,6 @@ struct ResolvedPipeline {
 };
 
 // The timeout a stage gets when the file sets none; zero = none.
-std::chrono::milliseconds default_stage_timeout(StageSlot slot);
+HVMTOOL_API std::chrono::milliseconds default_stage_timeout(StageSlot slot);
 
 }  // namespace hvmtool

@@ -6,6 +6,8 @@
 
 #include "hvmtool/stage_slot.hpp"
 
+#include "hvmtool/export.hpp"
+
 namespace hvmtool {
 
 // How one domain's run ended.
@@ -20,10 +22,10 @@ enum class RunOutcome {
   restart_loop,  // on_reboot=restart tripped the restart-loop guard
 };
 
-std::string_view to_string(RunOutcome o);
+HVMTOOL_API std::string_view to_string(RunOutcome o);
 
 // The exit status `hvmtool run` returns for an outcome (README: "Exit status").
-int exit_code_for(RunOutcome o);
+HVMTOOL_API int exit_code_for(RunOutcome o);
 
 struct StageTiming {
   StageSlot slot;

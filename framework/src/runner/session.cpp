@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include "config/config_error.hpp"
@@ -9,19 +10,20 @@
 #include "hvmtool/error.hpp"
 #include "log/stream_logger.hpp"
 #include "plugin/plugin_boundary.hpp"
+#include "runner/admission.hpp"
 #include "runner/platform_choice.hpp"
 
 namespace hvmtool {
 
 namespace fs = std::filesystem;
 
-Session::Session(Logger& log, unsigned worker_threads) : log_(log), workers_(worker_threads) {}
+Session::Session(Logger& log, unsigned worker_threads) : log_(log), worker_threads_(worker_threads) {}
 
 Session::~Session() {
   // Jobs of abandoned stages may still use their domains: let them finish,
   // then destroy whatever domains are left, before their platforms go. The
   // members' order does the rest (session.hpp).
-  workers_.join();
+  if (workers_) workers_->join();
   runs_.clear();
 }
 
@@ -48,7 +50,26 @@ decltype(auto) at_location(const std::string& where, Body&& body) {
   }
 }
 
+// Identifies a platform instance: its plugin, where that is looked for,
+// and its parameters' values (not where they were written).
+std::string platform_key(const PluginLoader& loader, const std::string& plugin, const PluginParams& params) {
+  std::string key = plugin;
+  for (const auto& dir : loader.search_path()) key += '\n' + dir.string();
+  for (const auto& [name, value] : params.values()) key += '\n' + name + '=' + value.text;
+  return key;
+}
+
 }  // namespace
+
+std::shared_ptr<Platform> Session::shared_platform(PluginLoader& loader, const std::string& plugin,
+                                                   const PluginParams& params) {
+  auto& platform = platforms_[platform_key(loader, plugin, params)];
+  if (!platform) {
+    PlatformContext ctx{io_, log_, params};
+    platform = loader.create_platform(plugin, ctx);
+  }
+  return platform;
+}
 
 std::string Session::prepare(PipelineConfig config) {
   auto file = std::make_unique<PreparedFile>();
@@ -65,8 +86,7 @@ std::string Session::prepare(PipelineConfig config) {
   if (cfg.platform.plugin == kAutoPlatform) {
     PlatformChoice choice = at_location(where(cfg.platform), [&] {
       return choose_platform(kAutoPlatformCandidates, [&](const std::string& name) {
-        PlatformContext ctx{io_, log_, cfg.params_for(name)};
-        auto platform = loader.create_platform(name, ctx);
+        auto platform = shared_platform(loader, name, cfg.params_for(name));
         call_plugin(name, "check_available", [&] { platform->check_available(); });
         return platform;
       });
@@ -75,9 +95,9 @@ std::string Session::prepare(PipelineConfig config) {
     file->platform = std::move(choice.platform);
     file->config.platform.plugin = choice.plugin;  // what runs it, from here on
   } else {
-    PlatformContext platform_ctx{io_, log_, cfg.params_for(cfg.platform.plugin)};
-    file->platform =
-        at_location(where(cfg.platform), [&] { return loader.create_platform(cfg.platform.plugin, platform_ctx); });
+    file->platform = at_location(where(cfg.platform), [&] {
+      return shared_platform(loader, cfg.platform.plugin, cfg.params_for(cfg.platform.plugin));
+    });
   }
 
   // Only builders consult firmware; a pipeline without one needs no provider.
@@ -136,6 +156,8 @@ std::vector<RunResult> Session::run(const RunOptions& options) {
     });
   }
 
+  // Started here, not with the session: `validate` runs nothing and needs no threads.
+  if (!workers_) workers_ = std::make_unique<boost::asio::thread_pool>(worker_threads_);
   const fs::path log_dir = options.log_dir ? *options.log_dir : ConsoleLog::default_directory();
   std::size_t remaining = 0;
   std::vector<RunResult> results;
@@ -144,11 +166,18 @@ std::vector<RunResult> Session::run(const RunOptions& options) {
     for (auto& d : file->domains) {
       fs::path console_file =
           d.config.logfile.empty() ? log_dir / ("guest-" + d.config.name + ".log") : d.config.logfile;
-      consoles_.push_back(std::make_unique<ConsoleLog>(console_file, options.console_to_terminal));
+      ConsoleLog& console =
+          *consoles_.emplace_back(std::make_unique<ConsoleLog>(console_file, options.console_to_terminal));
       log_.debug("[" + d.config.name + "] console log: " + console_file.string());
       domain_logs_.push_back(std::make_unique<PrefixLogger>(log_, d.config.name));
-      runs_.push_back(std::make_shared<DomainRun>(io_, workers_, d.config, d.pipeline, *domain_logs_.back(),
-                                                  consoles_.back()->sink()));
+      auto run = runs_.emplace_back(
+          std::make_shared<DomainRun>(io_, *workers_, d.config, d.pipeline, *domain_logs_.back(), console.sink()));
+      // Only this domain fails (on the io_context; the byte came from a vCPU thread).
+      console.on_failure([&io = io_, weak = std::weak_ptr<DomainRun>(run)](const std::string& message) {
+        boost::asio::post(io, [weak, message] {
+          if (auto r = weak.lock()) r->fail(message);
+        });
+      });
     }
   }
 
@@ -170,18 +199,42 @@ std::vector<RunResult> Session::run(const RunOptions& options) {
   remaining = runs_.size();
   std::size_t not_running = runs_.size();
   bool creation_failed = false;
-  for (auto& run : runs_) {
-    auto ran = std::make_shared<bool>(false);
-    run->on_running([&, ran] {
-      *ran = true;
-      if (--not_running == 0 && !creation_failed && options.on_all_started) options.on_all_started();
+  std::vector<bool> ran(runs_.size(), false);
+  // A domain holds its admission slot while it is being created: until its
+  // guest runs, or its run ends before that.
+  std::vector<bool> admitted(runs_.size(), false);
+  std::unique_ptr<Admission> admission;
+  auto leave = [&](std::size_t i) {
+    if (!admitted[i]) return;
+    admitted[i] = false;
+    admission->release();
+  };
+  auto finished = [&](std::size_t i, const RunResult& result) {
+    consoles_[i]->close();
+    if (!ran[i]) creation_failed = true;
+    if (options.on_finished) options.on_finished(result);
+    leave(i);
+    if (--remaining == 0) all_done();
+  };
+  admission = std::make_unique<Admission>(
+      runs_.size(), options.max_parallel ? options.max_parallel : default_max_parallel(), [&](std::size_t i) {
+        admitted[i] = true;
+        runs_[i]->on_running([&, i] {
+          ran[i] = true;
+          if (options.on_running) options.on_running(runs_[i]->name());
+          leave(i);
+          if (--not_running == 0 && !creation_failed && options.on_all_started) options.on_all_started();
+        });
+        runs_[i]->start([&, i](const RunResult& result) { finished(i, result); });
+      });
+  // A cancellation reaches the domains still waiting too: they end at once.
+  drop_waiting_ = [&](const std::string& reason) {
+    admission->close([&](std::size_t i) {
+      runs_[i]->cancel(reason);
+      finished(i, runs_[i]->result());
     });
-    run->start([&, ran](const RunResult& result) {
-      if (!*ran) creation_failed = true;
-      if (options.on_finished) options.on_finished(result);
-      if (--remaining == 0) all_done();
-    });
-  }
+  };
+  admission->fill();
   // A handler that throws (a platform's event delivery, a plugin's timer) is
   // plugin code the io_context runs: its exception is copied here, while the
   // plugin is loaded, and winds the domains down instead of the process.
@@ -194,12 +247,14 @@ std::vector<RunResult> Session::run(const RunOptions& options) {
     }
   }
   io_.restart();
+  drop_waiting_ = nullptr;
 
   for (auto& run : runs_) results.push_back(run->result());
   return results;
 }
 
 void Session::cancel_all(const std::string& reason) {
+  if (drop_waiting_) drop_waiting_(reason);
   for (auto& run : runs_) run->cancel(reason);
 }
 

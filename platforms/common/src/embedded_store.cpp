@@ -8,100 +8,18 @@
 #include <sstream>
 
 #include "hvmtool/error.hpp"
+#include "store_transaction.hpp"
 
 namespace hvmtool::platforms {
 
 namespace fs = std::filesystem;
+using namespace store_tree;
 
 namespace {
 
-constexpr std::size_t kMaxPath = 3072;   // XENSTORE_ABS_PATH_MAX
-constexpr std::size_t kMaxValue = 4096;  // XENSTORE_PAYLOAD_MAX
+constexpr std::size_t kMaxPath = 3072;  // XENSTORE_ABS_PATH_MAX
 constexpr int kMaxAttempts = 1000;
 constexpr std::string_view kLocalDomain = "/local/domain/";
-
-std::string parent_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-std::string child_prefix(const std::string& path) { return path == "/" ? "/" : path + "/"; }
-
-template <typename F>
-void for_each_below(EmbeddedStore::Tree& t, const std::string& path, F&& f) {
-  const std::string pre = child_prefix(path);
-  for (auto it = t.lower_bound(pre); it != t.end() && it->first.compare(0, pre.size(), pre) == 0; ++it) f(*it);
-}
-
-using Changed = std::set<std::string>;
-
-// --- tree primitives, shared by transactions and their commit ---------------
-
-void touch(EmbeddedStore::Tree& t, const std::string& path, std::uint64_t gen, Changed* changed) {
-  auto it = t.find(path);
-  if (it != t.end()) it->second.gen = gen;
-  if (changed) changed->insert(path);
-}
-
-// Creates `path` and missing ancestors (empty values, the parent's permissions).
-EmbeddedStore::Node& create(EmbeddedStore::Tree& t, const std::string& path, std::uint64_t gen, Changed* changed) {
-  auto it = t.find(path);
-  if (it != t.end()) return it->second;
-  std::string parent = parent_of(path);
-  EmbeddedStore::Node& p = create(t, parent, gen, changed);
-  EmbeddedStore::Node n;
-  n.perms = p.perms;
-  n.gen = gen;
-  p.gen = gen;  // its child list changed
-  if (changed) changed->insert(path);
-  return t.emplace(path, std::move(n)).first->second;
-}
-
-void do_write(EmbeddedStore::Tree& t, const std::string& path, const std::string& value, std::uint64_t gen,
-              Changed* changed) {
-  EmbeddedStore::Node& n = create(t, path, gen, changed);
-  n.value = value;
-  touch(t, path, gen, changed);
-}
-
-void do_mkdir(EmbeddedStore::Tree& t, const std::string& path, std::uint64_t gen, Changed* changed) {
-  create(t, path, gen, changed);
-}
-
-void do_remove(EmbeddedStore::Tree& t, const std::string& path, std::uint64_t gen, Changed* changed) {
-  if (path == "/") throw PlatformError("store: the root node cannot be removed");
-  auto it = t.find(path);
-  if (it == t.end()) return;  // xenstore's ENOENT; libxl ignores it too
-  std::vector<std::string> doomed{path};
-  for_each_below(t, path, [&](auto& kv) { doomed.push_back(kv.first); });
-  for (const auto& d : doomed) {
-    t.erase(d);
-    if (changed) changed->insert(d);
-  }
-  touch(t, parent_of(path), gen, nullptr);
-}
-
-void do_set_perms(EmbeddedStore::Tree& t, const std::string& path, const std::vector<StorePermission>& perms,
-                  std::uint64_t gen, Changed* changed) {
-  auto it = t.find(path);
-  if (it == t.end()) throw PlatformError("store: set_permissions: " + path + " does not exist");
-  if (perms.empty()) throw PlatformError("store: set_permissions: " + path + ": empty permission list");
-  for (const auto& p : perms)
-    if (p.access != 'n' && p.access != 'r' && p.access != 'w' && p.access != 'b')
-      throw PlatformError(std::string("store: set_permissions: access '") + p.access + "' is not one of n r w b");
-  it->second.perms = perms;
-  touch(t, path, gen, changed);
-}
-
-std::vector<std::string> children(const EmbeddedStore::Tree& t, const std::string& path) {
-  std::vector<std::string> out;
-  const std::string pre = child_prefix(path);
-  for (auto it = t.lower_bound(pre); it != t.end() && it->first.compare(0, pre.size(), pre) == 0; ++it) {
-    std::string_view rest = std::string_view(it->first).substr(pre.size());
-    if (!rest.empty() && rest.find('/') == std::string_view::npos) out.emplace_back(rest);
-  }
-  return out;
-}
 
 std::string escape(std::string_view v) {
   std::string out;
@@ -229,121 +147,6 @@ std::optional<std::vector<StoreNode>> read_store_snapshot(const fs::path& regist
   return parse_snapshot(s.str());
 }
 
-// --- transactions ------------------------------------------------------------
-
-class EmbeddedStore::Txn : public StoreTransaction {
- public:
-  Txn(EmbeddedStore& store, const Tree& start) : store_(store), local_(start) {}
-
-  std::optional<std::string> read(std::string_view p) override {
-    std::string path = normalise_store_path(p);
-    note(path);
-    auto it = local_.find(path);
-    if (it == local_.end()) return std::nullopt;
-    return it->second.value;
-  }
-  void write(std::string_view p, std::string_view value) override {
-    if (value.size() > kMaxValue) throw PlatformError("store: value larger than 4096 bytes");
-    std::string path = normalise_store_path(p);
-    writable(path);
-    note_with_ancestors(path);
-    do_write(local_, path, std::string(value), 0, nullptr);
-    ops_.push_back({Op::write, path, std::string(value), {}});
-  }
-  void mkdir(std::string_view p) override {
-    std::string path = normalise_store_path(p);
-    writable(path);
-    note_with_ancestors(path);
-    do_mkdir(local_, path, 0, nullptr);
-    ops_.push_back({Op::mkdir, path, {}, {}});
-  }
-  void remove(std::string_view p) override {
-    std::string path = normalise_store_path(p);
-    writable(path);
-    if (path == "/") throw PlatformError("store: the root node cannot be removed");
-    note(path);
-    note(parent_of(path));
-    for_each_below(local_, path, [&](auto& kv) { note(kv.first); });
-    do_remove(local_, path, 0, nullptr);
-    ops_.push_back({Op::remove, path, {}, {}});
-  }
-  std::vector<std::string> list(std::string_view p) override {
-    std::string path = normalise_store_path(p);
-    note(path);
-    return children(local_, path);
-  }
-  void set_permissions(std::string_view p, const std::vector<StorePermission>& perms) override {
-    std::string path = normalise_store_path(p);
-    writable(path);
-    note(path);
-    do_set_perms(local_, path, perms, 0, nullptr);
-    ops_.push_back({Op::set_perms, path, {}, perms});
-  }
-
-  // Under the store lock: true and applied, or false (a conflict: retry).
-  bool commit(Tree& tree, std::uint64_t gen, Changed& changed) const {
-    for (const auto& [path, seen] : seen_) {
-      auto it = tree.find(path);
-      std::uint64_t now = it == tree.end() ? 0 : it->second.gen;
-      if (now != seen) return false;
-    }
-    for (const auto& op : ops_) {
-      switch (op.kind) {
-        case Op::write:
-          do_write(tree, op.path, op.value, gen, &changed);
-          break;
-        case Op::mkdir:
-          do_mkdir(tree, op.path, gen, &changed);
-          break;
-        case Op::remove:
-          do_remove(tree, op.path, gen, &changed);
-          break;
-        case Op::set_perms:
-          do_set_perms(tree, op.path, op.perms, gen, &changed);
-          break;
-      }
-    }
-    return true;
-  }
-  bool read_only() const { return ops_.empty(); }
-
- private:
-  struct Op {
-    enum Kind { write, mkdir, remove, set_perms } kind;
-    std::string path;
-    std::string value;
-    std::vector<StorePermission> perms;
-  };
-  // Records the generation the transaction's start state had (0 = absent),
-  // the first time a path is touched, before the transaction changes it.
-  void note(const std::string& path) {
-    if (seen_.count(path)) return;
-    auto it = local_.find(path);
-    seen_.emplace(path, it == local_.end() ? 0 : it->second.gen);
-  }
-  void writable(const std::string& path) {
-    if (auto id = store_.foreign_domain(path))
-      throw PlatformError("store: " + path + " belongs to domain " + std::to_string(*id) +
-                          ", held by another hvmtool process; its store is read-only here");
-  }
-  // For a write/mkdir: the node itself and, if it is to be created, every
-  // missing ancestor plus the existing one whose child list will change.
-  // Unrelated changes elsewhere under the same parents do not conflict.
-  void note_with_ancestors(const std::string& path) {
-    std::string p = path;
-    for (;;) {
-      note(p);
-      if (p == "/" || local_.count(p)) break;
-      p = parent_of(p);
-    }
-  }
-
-  EmbeddedStore& store_;
-  Tree local_;
-  std::map<std::string, std::uint64_t> seen_;
-  std::vector<Op> ops_;
-};
-
 // --- the store ------------------------------------------------------------------
 
 EmbeddedStore::EmbeddedStore(boost::asio::io_context& io, fs::path snapshot_dir)
@@ -356,24 +159,18 @@ EmbeddedStore::EmbeddedStore(boost::asio::io_context& io, fs::path snapshot_dir)
 
 void EmbeddedStore::transact(const std::function<void(StoreTransaction&)>& body) {
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    std::unique_ptr<Txn> txn;
-    {
-      std::lock_guard lk(mu_);
-      txn = std::make_unique<Txn>(*this, tree_);
-    }
-    body(*txn);  // an exception aborts the transaction: nothing is applied
-    if (txn->read_only()) return;
+    Txn txn(*this);
+    body(txn);  // an exception aborts the transaction: nothing is applied
     Changed changed;
     {
       std::lock_guard lk(mu_);
-      Tree scratch = tree_;
-      std::uint64_t gen = gen_ + 1;
-      if (!txn->commit(scratch, gen, changed)) {
+      if (!txn.still_valid(tree_)) {
         ++conflicts_;
         continue;  // EAGAIN: run the body again on fresh state
       }
-      tree_ = std::move(scratch);
-      gen_ = gen;
+      if (txn.read_only()) return;
+      ++gen_;
+      txn.apply(tree_, gen_, changed);
     }
     after_commit(changed);
     return;
