@@ -155,6 +155,10 @@ BOOST_AUTO_TEST_CASE(errors_name_the_line_and_key) {
   BOOST_TEST(
       error_of("name = \"g\"\ndisk = [ 'vdev=xvda, devtype=cdrom, target=/x.iso' ]\n") ==
       "guest.cfg:2: key 'disk': CD-ROM drives are not supported yet: \"vdev=xvda, devtype=cdrom, target=/x.iso\"");
+  BOOST_TEST(error_of("name = \"g\"\ntype = \"pvh\"\n") ==
+             "guest.cfg: neither kernel nor bootloader is set (a pvh guest needs one, as in xl)");
+  BOOST_TEST(error_of("name = \"g\"\ntype = \"hvm\"\nfirmware = \"/a\"\nfirmware_override = \"/b\"\n") ==
+             "guest.cfg:4: key 'firmware_override': conflicts with firmware = \"/a\"");
   BOOST_TEST(error_of("name = \"g\"\ntype = \"pvh\"\nfirmware = \"pvgrub64\"\n") ==
              "guest.cfg:3: key 'firmware': pvgrub is not supported; give kernel (or bootloader = \"pygrub\")");
 }
@@ -169,7 +173,7 @@ BOOST_AUTO_TEST_CASE(xl_disk_syntax_errors_come_from_libxlutil) {
   // As in xl, target= takes the rest of the spec: commas and '=' belong to the path.
   test::TempDir dir;
   const PipelineConfig c =
-      load_in(dir.write("g.cfg", "name = \"g\"\ndisk = [ 'vdev=xvda, target=/x,y=1' ]\n"), dir.path());
+      load_in(dir.write("g.cfg", "name = \"g\"\nkernel = \"/k\"\ndisk = [ 'vdev=xvda, target=/x,y=1' ]\n"), dir.path());
   BOOST_REQUIRE(c.domain.disks.size() == 1u);
   BOOST_TEST(c.domain.disks[0].target == fs::path("/x,y=1"));
 }

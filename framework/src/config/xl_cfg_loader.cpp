@@ -60,6 +60,9 @@ XlPipeline load_xl(const fs::path& file, const std::string& text) {
   PipelineConfig& cfg = out.config;
   cfg.file = file;
   cfg.domain = config::parse_domain(config::Section(ctx, "", root, SourceLocation{name, 0, 0}), 1);
+  if (cfg.domain.type != DomainType::hvm && cfg.domain.kernel.empty() && tr.bootloader.empty())
+    throw ConfigError(name + ": neither kernel nor bootloader is set (a " + std::string(to_string(cfg.domain.type)) +
+                      " guest needs one, as in xl)");
   for (StageSlot slot : kStageOrder) cfg.stages[index_of(slot)] = {default_stage_plugin(slot, cfg.domain.type), {}};
   if (!tr.bootloader.empty())
     cfg.stages[index_of(StageSlot::bootloader)] = {tr.bootloader,

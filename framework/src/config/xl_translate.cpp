@@ -155,7 +155,7 @@ class Translator {
       if (kernel) emit("kernel", path(*kernel), line_of("kernel"));
       return;
     }
-    std::optional<std::string> bios;
+    std::optional<std::string> bios, firmware_path;
     unsigned bios_line = 0;
     if (auto f = string_of("firmware")) {
       if (*f == "bios" || *f == "seabios")
@@ -164,8 +164,10 @@ class Translator {
         bios = "ovmf";
       else if (*f == "rombios")
         fail("firmware", "ROMBIOS is not supported (use seabios or ovmf)");
-      else
+      else {
+        firmware_path = *f;
         emit("firmware", path(*f), line_of("firmware"));
+      }
       bios_line = line_of("firmware");
     }
     if (auto b = string_of("bios")) {
@@ -174,7 +176,10 @@ class Translator {
       bios = *b;
       bios_line = line_of("bios");
     }
-    if (auto o = string_of("firmware_override")) emit("firmware", path(*o), line_of("firmware_override"));
+    if (auto o = string_of("firmware_override")) {
+      if (firmware_path) fail("firmware_override", "conflicts with firmware = " + quote(*firmware_path));
+      emit("firmware", path(*o), line_of("firmware_override"));
+    }
     // Old files name hvmloader as the kernel; xl ignores it (it is the default).
     if (kernel && fs::path(*kernel).filename() == "hvmloader") {
       warn("kernel", "hvmloader is the default firmware; use firmware_override for another one; ignored");
