@@ -86,9 +86,14 @@ Platforms open_platforms(const po::variables_map& vm) {
     p.handles.push_back(std::make_unique<PlatformHandle>(vm["platform"].as<std::string>()));
     return p;
   }
-  for (std::string_view name : kAutoPlatformCandidates)
-    if (PlatformHandle::installed(std::string(name)))
+  for (std::string_view name : kAutoPlatformCandidates) {
+    if (!PlatformHandle::installed(std::string(name))) continue;
+    try {
       p.handles.push_back(std::make_unique<PlatformHandle>(std::string(name)));
+    } catch (const Error&) {
+      // A platform that cannot even start here has no domains here either.
+    }
+  }
   return p;
 }
 
