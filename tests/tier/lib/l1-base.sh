@@ -10,7 +10,9 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs dev /dev
 mount -t tmpfs tmp /run
-mount -t tmpfs tmp /tmp
+# The initramfs is already in memory; a tmpfs on /tmp would hide a build
+# tree that lives under /tmp (the tiers keep its absolute path).
+[ -n "$(ls -A /tmp)" ] || mount -t tmpfs tmp /tmp
 ln -sfn /run /var/run
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
