@@ -485,7 +485,7 @@ fail_hvmtool() {
     fail "$1 hvmtool run exit $rc after ${took}s (expected 2: stage failed, rolled back)"
     show_tail "$W/$1.out"
   else
-    check_clean "$1" "$before" "$n" "exit 2 in ${took}s: $(grep -a 'error' "$W/$1.out" | head -n 1)"
+    check_clean "$1" "$before" "$n" "exit 2 in ${took}s: $(grep -a -E '^hvmtool: |error' "$W/$1.out" | head -n 1)"
   fi
 }
 
