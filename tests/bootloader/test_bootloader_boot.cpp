@@ -15,6 +15,7 @@
 #include <iostream>
 #include <regex>
 
+#include "support/platform_suite_main.hpp"
 #include "support/test_env.hpp"
 
 namespace fs = std::filesystem;
@@ -130,13 +131,5 @@ BOOST_AUTO_TEST_CASE(hostile_disk_fails_the_run_and_leaves_nothing) {
 }
 
 int main(int argc, char* argv[]) {
-  if (const std::string missing = hvmtool::test::test_platform_missing(); !missing.empty()) {
-    std::cout << "SKIP: " << missing << std::endl;
-    return 77;
-  }
-  if (!fs::exists(HVMLOADER_PATH) || !fs::exists(TEST_BZIMAGE)) {
-    std::cout << "SKIP: hvmloader or the test kernel not built (HVMTOOL_BUILD_FIRMWARE off?)" << std::endl;
-    return 77;
-  }
-  return boost::unit_test::unit_test_main(&init_unit_test, argc, argv);
+  return hvmtool::test::platform_suite_main(argc, argv, {HVMLOADER_PATH, TEST_BZIMAGE});
 }

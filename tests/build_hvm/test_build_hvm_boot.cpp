@@ -20,6 +20,7 @@
 
 #include "plugin/plugin_loader.hpp"
 #include "runner/domain_run.hpp"
+#include "support/platform_suite_main.hpp"
 #include "support/test_env.hpp"
 
 using namespace hvmtool;
@@ -355,14 +356,4 @@ BOOST_AUTO_TEST_CASE(corrupted_hvm_info_stops_with_a_crash) {
   BOOST_TEST(con.find("E820 table:") == std::string::npos);
 }
 
-int main(int argc, char* argv[]) {
-  if (const std::string missing = test::test_platform_missing(); !missing.empty()) {
-    std::cout << "SKIP: " << missing << std::endl;
-    return 77;
-  }
-  if (!fs::exists(HVMLOADER_PATH) || !fs::exists(TEST_BZIMAGE)) {
-    std::cout << "SKIP: hvmloader or the test kernel not built (HVMTOOL_BUILD_FIRMWARE off?)" << std::endl;
-    return 77;
-  }
-  return boost::unit_test::unit_test_main(&init_unit_test, argc, argv);
-}
+int main(int argc, char* argv[]) { return test::platform_suite_main(argc, argv, {HVMLOADER_PATH, TEST_BZIMAGE}); }

@@ -15,6 +15,7 @@
 
 #include <unistd.h>
 
+#include "support/platform_suite_main.hpp"
 #include "support/test_env.hpp"
 
 using namespace std::chrono_literals;
@@ -132,13 +133,5 @@ BOOST_AUTO_TEST_CASE(pvh_test_kernel_boots_through_the_pvh_entry) {
 }
 
 int main(int argc, char* argv[]) {
-  if (const std::string missing = hvmtool::test::test_platform_missing(); !missing.empty()) {
-    std::cout << "SKIP: " << missing << std::endl;
-    return 77;
-  }
-  if (!fs::exists(TEST_BZIMAGE) || !fs::exists(TEST_PVHKERNEL)) {
-    std::cout << "SKIP: the test kernels are not built (HVMTOOL_BUILD_FIRMWARE off?)" << std::endl;
-    return 77;
-  }
-  return boost::unit_test::unit_test_main(&init_unit_test, argc, argv);
+  return hvmtool::test::platform_suite_main(argc, argv, {TEST_BZIMAGE, TEST_PVHKERNEL});
 }

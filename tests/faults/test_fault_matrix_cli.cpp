@@ -12,7 +12,7 @@
 
 #include "faults/fault_cells.hpp"
 #include "faults/leftovers.hpp"
-#include "faults/matrix_main.hpp"
+#include "support/platform_suite_main.hpp"
 #include "support/test_env.hpp"
 
 using namespace hvmtool;
@@ -80,4 +80,4 @@ BOOST_DATA_TEST_CASE(each_platform_call_that_fails_throws_hangs_or_is_terminated
   check_cell(cell);
 }
 
-int main(int argc, char* argv[]) { return run_on_test_platform(argc, argv); }
+int main(int argc, char* argv[]) { return test::platform_suite_main(argc, argv); }

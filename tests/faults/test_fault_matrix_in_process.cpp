@@ -16,7 +16,7 @@
 #include "config/pipeline_config.hpp"
 #include "faults/fault_cells.hpp"
 #include "faults/leftovers.hpp"
-#include "faults/matrix_main.hpp"
+#include "support/platform_suite_main.hpp"
 #include "runner/session.hpp"
 #include "support/guest_harness.hpp"
 #include "support/test_env.hpp"
@@ -125,5 +125,5 @@ int main(int argc, char* argv[]) {
   // up to 8 per core, and never unmaps it: under load the count would grow
   // by two now and then with nothing leaked. One arena keeps it exact.
   ::mallopt(M_ARENA_MAX, 1);
-  return run_on_test_platform(argc, argv);
+  return test::platform_suite_main(argc, argv);
 }

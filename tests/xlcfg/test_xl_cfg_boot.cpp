@@ -1,11 +1,12 @@
 // An xl.cfg guest boots: `hvmtool run` on a pipeline that names the test
 // platform and takes its domain from an xl.cfg file.
 #define BOOST_TEST_MODULE xl_cfg_boot
+#define BOOST_TEST_NO_MAIN
 #include <boost/test/unit_test.hpp>
 
-#include <cstdlib>
 #include <filesystem>
 
+#include "support/platform_suite_main.hpp"
 #include "support/test_env.hpp"
 
 namespace fs = std::filesystem;
@@ -15,10 +16,6 @@ using namespace hvmtool;
 // kernel, as config/hvm-hvmloader.yaml does); the kernel path is relative,
 // from the working directory, as in xl.
 BOOST_AUTO_TEST_CASE(an_xl_cfg_guest_boots) {
-  if (const std::string why = test::test_platform_missing(); !why.empty()) {
-    BOOST_TEST_MESSAGE("skipped: " << why);
-    std::exit(77);
-  }
   test::TempDir dir;
   dir.write("guest.cfg",
             "name = \"xl-guest\"\ntype = \"hvm\"\nmemory = 128\n"
@@ -35,4 +32,9 @@ BOOST_AUTO_TEST_CASE(an_xl_cfg_guest_boots) {
   BOOST_TEST(r.out.find("guest.cfg:6: key 'vif'") != std::string::npos);
   BOOST_TEST(r.out.find("testkernel: cmdline \"console=ttyS0 hvmtool=xl-guest\"") != std::string::npos);
   BOOST_TEST(r.out.find("testkernel: done") != std::string::npos);
+}
+
+int main(int argc, char* argv[]) {
+  return test::platform_suite_main(
+      argc, argv, {test::build_dir() / "hvmloader/hvmloader", test::build_dir() / "tests/guests/testkernel.bzImage"});
 }

@@ -181,31 +181,44 @@ if wanted pv-xl; then
   cleanup_domain "$name"
 fi
 
+# run_pv_guest TEST NAME FILE LOG: `hvmtool run -F` of FILE (a pipeline or
+# an xl.cfg) to the guest's poweroff, with what every PV run must show: exit
+# 0, a poweroff outcome, the marker in LOG (hvmtool's console log) or
+# xenconsoled's, the domain gone and the store paths as before. Sets
+# $created and $total; 0 when all held (a FAIL line otherwise).
+run_pv_guest() {
+  _test=$1 _name=$2 _file=$3 _log=$4
+  rm -f "$CONSOLE_DIR/guest-$_name.log" "$_log"
+  before=$(store_snapshot)
+  t0=$(now)
+  HVMTOOL_LOG_DIR=$W timeout 300 "$HVMTOOL" run -F --timings "$_file" >"$W/$_test.out" 2>&1
+  rc=$?
+  total=$(since "$t0")
+  created=$(create_seconds "$W/$_test.out")
+  sleep 0.5
+  after=$(store_snapshot)
+  if [ $rc -ne 0 ]; then
+    fail "$_test hvmtool run exit $rc after ${total}s"
+    show_tail "$W/$_test.out"
+  elif ! grep -aq "^domain $_name: poweroff" "$W/$_test.out"; then
+    fail "$_test exit 0 but no poweroff outcome: $(grep -a "^domain $_name" "$W/$_test.out")"
+  elif ! has_marker "$_log" "$CONSOLE_DIR/guest-$_name.log"; then
+    fail "$_test exit 0 but no $MARKER in its console logs"
+    show_tail "$_log"
+  elif ! domain_gone "$_name"; then
+    fail "$_test domain $_name still listed after hvmtool exited"
+  elif [ "$before" != "$after" ]; then
+    fail "$_test store paths left: $(echo "$after" | grep -vxF "$before" | tr '\n' ' ')"
+  else
+    return 0
+  fi
+  return 1
+}
+
 if wanted pv-hvmtool && xen_plugin_ready pv-hvmtool build_xen_pv; then
   name=xt-pv-hvmtool
   if validate_or_fail pv-hvmtool "$W/pv.yaml"; then
-    rm -f "$CONSOLE_DIR/guest-$name.log" "$W/hvmtool-$name.log"
-    before=$(store_snapshot)
-    t0=$(now)
-    timeout 300 "$HVMTOOL" run -F --timings "$W/pv.yaml" >"$W/pv-hvmtool.out" 2>&1
-    rc=$?
-    total=$(since "$t0")
-    created=$(create_seconds "$W/pv-hvmtool.out")
-    sleep 0.5
-    after=$(store_snapshot)
-    if [ $rc -ne 0 ]; then
-      fail "pv-hvmtool hvmtool run exit $rc after ${total}s"
-      show_tail "$W/pv-hvmtool.out"
-    elif ! grep -aq "^domain $name: poweroff" "$W/pv-hvmtool.out"; then
-      fail "pv-hvmtool exit 0 but no poweroff outcome: $(grep -a "^domain $name" "$W/pv-hvmtool.out")"
-    elif ! has_marker "$W/hvmtool-$name.log" "$CONSOLE_DIR/guest-$name.log"; then
-      fail "pv-hvmtool exit 0 but no $MARKER in its console log"
-      show_tail "$W/hvmtool-$name.log"
-    elif ! domain_gone "$name"; then
-      fail "pv-hvmtool domain $name still listed after hvmtool exited"
-    elif [ "$before" != "$after" ]; then
-      fail "pv-hvmtool store paths left: $(echo "$after" | grep -vxF "$before" | tr '\n' ' ')"
-    else
+    if run_pv_guest pv-hvmtool "$name" "$W/pv.yaml" "$W/hvmtool-$name.log"; then
       for f in "$W/hvmtool-$name.log" "$CONSOLE_DIR/guest-$name.log"; do
         has_marker "$f" && info "pv-hvmtool console ($f): $(grep -a "$MARKER" "$f" | head -n 1 | tr -d '\r')"
       done
@@ -225,25 +238,8 @@ fi
 if wanted pv-xlcfg && xen_plugin_ready pv-xlcfg build_xen_pv; then
   name=xt-pv-xl # the name pv.cfg gives
   cleanup_domain "$name"
-  rm -f "$CONSOLE_DIR/guest-$name.log" "$W/guest-$name.log"
-  t0=$(now)
-  HVMTOOL_LOG_DIR=$W timeout 300 "$HVMTOOL" run -F --timings "$W/pv.cfg" >"$W/pv-xlcfg.out" 2>&1
-  rc=$?
-  total=$(since "$t0")
-  created=$(create_seconds "$W/pv-xlcfg.out")
-  if [ $rc -ne 0 ]; then
-    fail "pv-xlcfg hvmtool run of xl's pv.cfg exit $rc after ${total}s"
-    show_tail "$W/pv-xlcfg.out"
-  elif ! grep -aq "^domain $name: poweroff" "$W/pv-xlcfg.out"; then
-    fail "pv-xlcfg exit 0 but no poweroff outcome: $(grep -a "^domain $name" "$W/pv-xlcfg.out")"
-  elif ! has_marker "$W/guest-$name.log" "$CONSOLE_DIR/guest-$name.log"; then
-    fail "pv-xlcfg exit 0 but no $MARKER in its console logs"
-    show_tail "$W/guest-$name.log"
-  elif ! domain_gone "$name"; then
-    fail "pv-xlcfg domain $name still listed after hvmtool exited"
-  else
+  run_pv_guest pv-xlcfg "$name" "$W/pv.cfg" "$W/guest-$name.log" &&
     pass "pv-xlcfg ${created}s (the xl.cfg xl ran; stages make..unpause ${created}s, to poweroff ${total}s)"
-  fi
   echo "XENTIER: TIME pv create from the same xl.cfg: xl ${xl_pv_create:-n/a}s, hvmtool ${created}s"
   cleanup_domain "$name"
 fi
