@@ -20,6 +20,7 @@
 #include <iostream>
 #include <optional>
 
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,13 +43,14 @@ struct Boot {
   std::string output;                // hvmtool's stdout+stderr, with the console (-c)
   std::optional<double> seen_after;  // seconds from start to `until`
   double seconds = 0;
+  bool killed = false;  // did not end by itself (see the backstops in boot())
 };
 
 // Runs `hvmtool run -c --timings FILE`, streaming its output, and notes when
 // `until` appears; once a whole line starting with `stop_at` follows (if
 // given), sends SIGTERM (hvmtool cancels and rolls back). Returns when
 // hvmtool exits.
-Boot boot(const fs::path& file, const std::string& until, const std::string& stop_at = {}) {
+Boot boot(const fs::path& file, int wait_seconds, const std::string& until, const std::string& stop_at = {}) {
   int fds[2];
   BOOST_REQUIRE(::pipe(fds) == 0);
   const std::string hvmtool = (hvmtool::test::build_dir() / "hvmtool").string();
@@ -66,11 +68,31 @@ Boot boot(const fs::path& file, const std::string& until, const std::string& sto
   ::close(fds[1]);
   Boot b;
   bool signalled = false;
+  // Backstops, so that a hung hvmtool ends this test with its output rather
+  // than running into ctest's (or the kvm tier's) timeout with nothing shown:
+  // the wait timeout plus a minute in all, and half a minute after SIGTERM.
+  const auto give_up = t0 + std::chrono::seconds(wait_seconds + 60);
+  std::optional<Clock::time_point> signalled_at;
   char buf[4096];
   for (;;) {
+    const auto now = Clock::now();
+    if (!b.killed && (now > give_up || (signalled_at && now - *signalled_at > std::chrono::seconds(30)))) {
+      ::kill(pid, SIGKILL);
+      b.killed = true;
+      std::cout << file.filename().string() << ": hvmtool killed: "
+                << (signalled_at ? "still running 30 s after SIGTERM" : "still running after the wait timeout")
+                << std::endl;
+    }
+    pollfd pfd{fds[0], POLLIN, 0};
+    const int ready = ::poll(&pfd, 1, 1000);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) continue;
     ssize_t n = ::read(fds[0], buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
+    // Streamed as it comes, so a suite killed from outside still shows how
+    // far the guest got.
+    std::cout.write(buf, n).flush();
     b.output.append(buf, static_cast<std::size_t>(n));
     if (!b.seen_after && b.output.find(until) != std::string::npos)
       b.seen_after = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -79,6 +101,7 @@ Boot boot(const fs::path& file, const std::string& until, const std::string& sto
       if (at != std::string::npos && b.output.find('\n', at) != std::string::npos) {
         ::kill(pid, SIGTERM);
         signalled = true;
+        signalled_at = Clock::now();
       }
     }
   }
@@ -87,7 +110,7 @@ Boot boot(const fs::path& file, const std::string& until, const std::string& sto
   ::waitpid(pid, &status, 0);
   b.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   b.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  std::cout << b.output << "\n"
+  std::cout << "\n"
             << file.filename().string() << ": exit " << b.exit_code << " after " << b.seconds << " s; '" << until
             << "' " << (b.seen_after ? "after " + std::to_string(*b.seen_after) + " s" : "not seen") << std::endl;
   return b;
@@ -115,7 +138,8 @@ BOOST_AUTO_TEST_CASE(debian_kernel_reaches_its_banner_through_the_pvh_entry) {
   hvmtool::test::TempDir tmp;
   // The wait timeout is the backstop: the banner takes about 10 s on an idle
   // kvm_pvm host, a minute or more on a loaded one (ends at the command line).
-  Boot b = boot(pvh_linux_yaml(tmp, "banner", "300s", "", false), "Linux version 6.1", "Command line: ");
+  Boot b = boot(pvh_linux_yaml(tmp, "banner", "300s", "", false), 300, "Linux version 6.1", "Command line: ");
+  BOOST_TEST(!b.killed);
   BOOST_TEST(b.output.find("build_pv: " + (kCache / "vmlinux").string() + " (PVH ELF)") != std::string::npos);
   BOOST_REQUIRE(b.seen_after.has_value());
   // The whole command line, up to the line end (the 8250 console writes CR LF).
@@ -146,7 +170,8 @@ BOOST_AUTO_TEST_CASE(debian_kernel_boots_to_the_initramfs_marker) {
   hvmtool::test::TempDir tmp;
   for (bool bzimage : {false, true}) {
     BOOST_TEST_CONTEXT((bzimage ? "bzImage, 64-bit entry" : "vmlinux, PVH entry")) {
-      Boot b = boot(pvh_linux_yaml(tmp, bzimage ? "bz" : "pvh", "120s", "", bzimage), "HVMTOOL-INIT-MARKER");
+      Boot b = boot(pvh_linux_yaml(tmp, bzimage ? "bz" : "pvh", "120s", "", bzimage), 120, "HVMTOOL-INIT-MARKER");
+      BOOST_TEST(!b.killed);
       BOOST_TEST(b.seen_after.has_value());
       BOOST_TEST(b.output.find("hvmtool-init: action=poweroff") != std::string::npos);
       BOOST_TEST(b.exit_code == 0);

@@ -34,6 +34,7 @@ echo "KVMTIER: INFO /dev/kvm up at $(uptime_s)s: kvm_amd nested=$(cat /sys/modul
 
 KVMTIER_ONLY=$(sed -n 's/.*kvmtier_only=\([^ ]*\).*/\1/p' /proc/cmdline | tr + ' ') \
   KVMTIER_REPEAT=$(sed -n 's/.*kvmtier_repeat=\([0-9]*\).*/\1/p' /proc/cmdline) \
+  KVMTIER_BUDGET=$(sed -n 's/.*kvmtier_budget=\([0-9]*\).*/\1/p' /proc/cmdline) \
   sh /opt/kvmtier/l1-tests.sh
 echo "KVMTIER: INFO tests ended at $(uptime_s)s"
 echo "KVMTIER: DONE"

@@ -21,6 +21,8 @@
 #   KVMTIER_ONLY    names to run (tests, or the groups suites, pipelines, linux) [all]
 #   KVMTIER_REPEAT  boots of each Linux path [1]
 #   KVMTIER_WORK    scratch folder [/tmp/kvmtier]
+#   KVMTIER_BUDGET  seconds of uptime by which everything must have ended; each
+#                   test's timeout is cut to what is left [none]
 # Exit status: 0 if nothing failed, 1 otherwise.
 set -u
 
@@ -34,6 +36,7 @@ ONLY=${KVMTIER_ONLY:-}
 REPEAT=${KVMTIER_REPEAT:-1}
 [ -n "$REPEAT" ] || REPEAT=1
 W=${KVMTIER_WORK:-/tmp/kvmtier}
+BUDGET=${KVMTIER_BUDGET:-}
 HVMTOOL=$BUILD/hvmtool
 MARKER=HVMTOOL-INIT-MARKER
 failed=0
@@ -49,6 +52,15 @@ info() { echo "KVMTIER: INFO $*"; }
 wanted() { # NAME GROUP
   [ -z "$ONLY" ] || case " $ONLY " in *" $1 "* | *" $2 "*) return 0 ;; *) return 1 ;; esac
 }
+# within SECONDS: prints SECONDS, or less when the budget has less left, or
+# nothing when less than 15 s is left (then: spent NAME).
+within() {
+  [ -n "$BUDGET" ] || { echo "$1"; return 0; }
+  _left=$(awk -v b="$BUDGET" -v n="$(now)" 'BEGIN { printf "%d", b - n }')
+  [ "$_left" -lt 15 ] && return 0
+  [ "$_left" -lt "$1" ] && echo "$_left" || echo "$1"
+}
+spent() { fail "$1 not run: the tier's time budget (${BUDGET}s of uptime) is spent"; }
 ESC=$(printf '\033')
 plain() { tr -d '\r' | sed "s/$ESC\[[0-9;]*m//g"; } # without Boost.Test's colours
 show_tail() { # FILE [LINES]: its last lines, into the serial log
@@ -70,17 +82,28 @@ suite() {
       return 0
     fi
   done
-  _t0=$(now)
-  (cd "$_wd" && timeout -k 5 "$_timeout" "$@") >"$W/$_name.log" 2>&1
-  _rc=$?
-  _took=$(since "$_t0")
+  _limit=$_timeout _retried=
+  while :; do
+    _timeout=$(within "$_limit")
+    [ -n "$_timeout" ] || { spent "$_name"; return 0; }
+    _t0=$(now)
+    (cd "$_wd" && timeout -k 5 "$_timeout" "$@") >"$W/$_name.log" 2>&1
+    _rc=$?
+    _took=$(since "$_t0")
+    # A run that hung is shown and run once more: a hang seen once in many
+    # CI runs (test_pvh_linux) must be visible, and must not hide the rest.
+    [ $_rc -eq 124 ] && [ -z "$_retried" ] || break
+    _retried=" (second run: the first timed out after ${_took}s)"
+    info "$_name timed out after ${_took}s; the end of its output, then one more run:"
+    show_tail "$W/$_name.log" 25
+  done
   if [ $_rc -eq 0 ]; then
-    pass "$_name ${_took}s: $(grep -a -m 1 'No errors detected' "$W/$_name.log" | plain | sed 's/^[* ]*//')"
+    pass "$_name ${_took}s: $(grep -a -m 1 'No errors detected' "$W/$_name.log" | plain | sed 's/^[* ]*//')$_retried"
   elif [ $_rc -eq "$_skipcode" ]; then
     skip "$_name ${_took}s: exit $_rc: $(grep -a -v '^$' "$W/$_name.log" | tail -n 1)"
   else
     [ $_rc -eq 124 ] && _why="timed out after ${_timeout}s" || _why="exit $_rc"
-    fail "$_name ${_took}s: $_why"
+    fail "$_name ${_took}s: $_why$_retried"
     # Boost.Test's failed checks, else the end of the output.
     if grep -aq 'error: in \|: error:' "$W/$_name.log"; then
       grep -a 'error: in \|: error:' "$W/$_name.log" | head -n 12 | plain | sed "s|^|  $_name: |"
@@ -103,8 +126,10 @@ pipeline() {
   wanted "$1" pipelines || return 0
   _yaml=$SOURCE/config/$1.yaml
   rm -f "$W/logs/guest-$1.log"*
+  _limit=$(within 120)
+  [ -n "$_limit" ] || { spent "$1"; return 0; }
   _t0=$(now)
-  timeout -k 5 120 "$HVMTOOL" run -F --timings "$_yaml" >"$W/$1.out" 2>&1
+  timeout -k 5 "$_limit" "$HVMTOOL" run -F --timings "$_yaml" >"$W/$1.out" 2>&1
   _rc=$?
   _took=$(since "$_t0")
   if [ $_rc -ne 0 ]; then
@@ -216,11 +241,13 @@ linux() {
   _ok=0 _times=
   _i=1
   while [ $_i -le "$REPEAT" ]; do
+    _limit=$(within 180)
+    [ -n "$_limit" ] || { spent "$_name"; return 0; }
     case $_name in
-      hvm-linux | pvh-linux) boot_to_init "$_name" "$_log" timeout -k 5 180 "$HVMTOOL" run -F --timings "$SOURCE/config/$_name.yaml" ;;
-      direct-linux) boot_to_init "$_name" "$_log" timeout -k 5 180 "$HVMTOOL" run -F --timings "$W/direct-linux.yaml" ;;
+      hvm-linux | pvh-linux) boot_to_init "$_name" "$_log" timeout -k 5 "$_limit" "$HVMTOOL" run -F --timings "$SOURCE/config/$_name.yaml" ;;
+      direct-linux) boot_to_init "$_name" "$_log" timeout -k 5 "$_limit" "$HVMTOOL" run -F --timings "$W/direct-linux.yaml" ;;
       qemu-linux)
-        boot_to_init "$_name" "$_log" timeout -k 5 180 "$QEMU" -accel kvm -cpu host -M pc -m 512M -smp 1 \
+        boot_to_init "$_name" "$_log" timeout -k 5 "$_limit" "$QEMU" -accel kvm -cpu host -M pc -m 512M -smp 1 \
           -nodefaults -no-user-config -display none -vga none -no-reboot -serial "file:$_log" \
           -kernel "$CACHE/vmlinuz" -initrd "$CACHE/initramfs.cpio.gz" -append "$LINUX_CMDLINE"
         ;;

@@ -88,7 +88,12 @@ echo "L1 initramfs: $(du -h "$out/l1-initrd.cpio.gz" | cut -f1) ($(tier_since "$
 
 # --- boot --------------------------------------------------------------------
 serial="$out/serial.log"
-cmdline="console=ttyS0 rdinit=/init panic=-1 ${KVMTIER_ONLY:+kvmtier_only=${KVMTIER_ONLY// /+}} kvmtier_repeat=$repeat"
+# L1 gets the deadline less a margin (its clock starts after QEMU's, and the
+# results must be printed before QEMU is killed), and caps each test's own
+# timeout by what is left of it: a hung test is then reported, with its output,
+# as a failure, rather than ending the boot with nothing said.
+budget=$((deadline - 45))
+cmdline="console=ttyS0 rdinit=/init panic=-1 ${KVMTIER_ONLY:+kvmtier_only=${KVMTIER_ONLY// /+}} kvmtier_repeat=$repeat kvmtier_budget=$budget"
 qemu=(qemu-system-x86_64 -accel tcg,tb-size=256 -cpu qemu64,+svm,+npt -m "$mem" -smp 1
   -nodefaults -display none -vga none -monitor none -serial "file:$serial" -no-reboot
   -kernel "$root/boot/vmlinuz-$kver" -initrd "$out/l1-initrd.cpio.gz" -append "$cmdline")
