@@ -4,7 +4,7 @@ platform, which measures the framework alone, and on every real platform
 this machine has (emu when its plugin is built, kvm when /dev/kvm is usable),
 each figure next to a floor measured in the same run.
 
-  python3 bench/run_all.py [--json FILE] [--quick]
+  python3 bench/run_all.py [--json FILE] [--quick] [--platforms noop,emu] [--no-callgrind]
 
 Scenarios:
   stages    per-stage latency (--json timings, median of 3) of one 128 MiB HVM
@@ -330,12 +330,13 @@ def real_platforms(build):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=os.path.join(ROOT, "build"), help="the build folder (default: build/)")
-    ap.add_argument("--json", default="bench-results.json", help="where to write every figure (default: %(default)s)")
+    ap.add_argument("--json", help="where to write every figure (default: BUILD/bench-results.json)")
     ap.add_argument("--quick", action="store_true", help="10x smaller live and scale runs (a smoke test)")
     ap.add_argument("--no-callgrind", action="store_true", help="skip the instruction counts")
     ap.add_argument("--platforms", help="comma-separated subset of noop and the real platforms found")
     ap.add_argument("--live-timeout", type=float, default=300, help="seconds for all live domains to come up")
     args = ap.parse_args()
+    args.json = args.json or os.path.join(os.path.abspath(args.build), "bench-results.json")
     started = time.monotonic()
     bench = Bench(args)
     platforms = ["noop"] + real_platforms(bench.build)

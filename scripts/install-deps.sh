@@ -11,6 +11,7 @@ packages=(
   seabios ovmf                       # firmware images the firmware plugin offers
   e2fsprogs fdisk cpio xz-utils      # guest disk and initramfs builders
   clang-format
+  time python3                       # the bench (bench/run_all.py, scale.py): GNU time's peak RSS
 )
 
 sudo_cmd=()
