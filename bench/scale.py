@@ -109,7 +109,7 @@ def marginal(value, base, n):
     return (value - base) / (n - 1)
 
 
-def main():
+def parser():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--hvmtool", default=os.path.join(ROOT, "build", "hvmtool"))
     ap.add_argument("--plugins", default=os.path.join(ROOT, "build", "bench", "plugins"))
@@ -121,10 +121,14 @@ def main():
     ap.add_argument("--console", default="", help="what each guest writes to its console (default: nothing)")
     ap.add_argument("--no-callgrind", action="store_true", help="skip the instruction counts")
     ap.add_argument("--json", help="also write the results to this file")
-    args = ap.parse_args()
+    return ap
+
+
+def measure(args):
+    """Runs the floor (N = 1) and every size: the result as a dict."""
     sizes = [int(s) for s in args.sizes.split(",")]
     # A real platform's guest code under valgrind would take hours.
-    use_callgrind = not args.no_callgrind and args.platform == "noop" and shutil.which("valgrind")
+    use_callgrind = bool(not args.no_callgrind and args.platform == "noop" and shutil.which("valgrind"))
 
     # The fastest of a few, so a cold first start does not set the floor.
     base_time = min((run_once(args, 1, False) for _ in range(5)), key=lambda r: r["wall_s"])
@@ -157,12 +161,18 @@ def main():
     first = next((r[key] for r in rows if r[key] and r["exit"] == 0), None)
     for r in rows:
         r["flat"] = r[key] / first if first and r[key] and r["exit"] == 0 else None
+    return {"platform": args.platform, "nofile": args.nofile, "console": args.console,
+            "floor": {**base_time, **base_instr}, "sizes": rows}
 
-    def fmt(v, spec):
-        return format(v, spec) if v is not None else "-"
 
-    print(f"{args.platform} platform, one `hvmtool run`, RLIMIT_NOFILE {args.nofile or 'unchanged'}, "
-          f"console {args.console!r}; "
+def fmt(v, spec):
+    return format(v, spec) if v is not None else "-"
+
+
+def print_table(result):
+    base_time, base_instr, rows = result["floor"], result["floor"], result["sizes"]
+    print(f"{result['platform']} platform, one `hvmtool run`, RLIMIT_NOFILE {result['nofile'] or 'unchanged'}, "
+          f"console {result['console']!r}; "
           f"floor N=1: {fmt(base_instr.get('instructions'), ',')} instr, "
           f"{base_time['wall_s'] * 1e3:.1f} ms, {base_time['maxrss_kib']} KiB")
     print(f"{'N':>6} {'files':>5} {'exit':>4} {'instr/dom':>10} {'flat':>5} {'us/dom':>8} {'dom/s':>8} "
@@ -172,12 +182,17 @@ def main():
               f"{fmt(r['flat'], '.2f'):>5} {fmt(r['us_per_domain'], '.1f'):>8} {fmt(r['domains_per_s'], ',.0f'):>8} "
               f"{fmt(r['maxrss_kib'], ',')!s:>11} {fmt(r['rss_kib_per_domain'], '.2f'):>7} {r['logs_left']:>5} {fmt(r['first_guest_ms'], '.1f'):>7}  "
               f"{r['error'][:100]}")
-    result = {"platform": args.platform, "nofile": args.nofile, "console": args.console, "floor": {**base_time, **base_instr}, "sizes": rows}
+
+
+def main():
+    args = parser().parse_args()
+    result = measure(args)
+    print_table(result)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=1)
     print(json.dumps(result))
-    return 0 if all(r["exit"] == 0 for r in rows) else 1
+    return 0 if all(r["exit"] == 0 for r in result["sizes"]) else 1
 
 
 if __name__ == "__main__":

@@ -11,17 +11,26 @@ packages=(
   seabios ovmf                       # firmware images the firmware plugin offers
   e2fsprogs fdisk cpio xz-utils      # guest disk and initramfs builders
   clang-format
+  time python3                       # the bench (bench/run_all.py, scale.py): GNU time's peak RSS
 )
 
+sudo_cmd=()
+[[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  installed "$p" || missing+=("$p")
 done
 if ((${#missing[@]})); then
-  sudo_cmd=()
-  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Optional: valgrind gives the bench its instruction counts (bench/scale.py,
+# bench/run_all.py); without it they print wall time only.
+if ! installed valgrind; then
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends valgrind ||
+    echo "install-deps: valgrind not installed: the bench will skip instruction counts" >&2
 fi
 
 # Extra host packages of the QEMU test tiers (QEMU and friends), if present.

@@ -4,8 +4,9 @@
 
 namespace hvmtool::bench {
 
-NoopDomain::NoopDomain(boost::asio::io_context& io, DomainId id, const DomainCreateInfo& info, std::string console_text)
-    : io_(io), id_(id), name_(info.name), console_(info.console), console_text_(std::move(console_text)) {}
+NoopDomain::NoopDomain(boost::asio::io_context& io, DomainId id, const DomainCreateInfo& info, std::string console_text,
+                       bool hold)
+    : io_(io), id_(id), name_(info.name), console_(info.console), console_text_(std::move(console_text)), hold_(hold) {}
 
 NoopDomain::~NoopDomain() { destroy(); }
 
@@ -21,6 +22,7 @@ std::uint64_t NoopDomain::hvm_param(std::uint32_t index) const {
 
 void NoopDomain::unpause() {
   if (!console_text_.empty() && console_) console_(ConsoleChannel::debug, console_text_);
+  if (hold_) return;
   {
     std::lock_guard lock(events_->mutex);
     events_->pending = true;

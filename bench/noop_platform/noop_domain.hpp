@@ -10,10 +10,11 @@ namespace hvmtool::bench {
 
 // A domain that exists only as this object: every operation succeeds at
 // once, and unpause() ends it with a poweroff (after writing `console_text`
-// to its console, if any). What is left of a run's cost is the framework's.
+// to its console, if any), or with `hold` never. What is left of a run's cost is the framework's.
 class NoopDomain final : public Domain {
  public:
-  NoopDomain(boost::asio::io_context& io, DomainId id, const DomainCreateInfo& info, std::string console_text);
+  NoopDomain(boost::asio::io_context& io, DomainId id, const DomainCreateInfo& info, std::string console_text,
+             bool hold);
   ~NoopDomain() override;
 
   DomainId id() const override { return id_; }
@@ -47,6 +48,7 @@ class NoopDomain final : public Domain {
   std::string name_;
   ConsoleSink console_;
   std::string console_text_;
+  bool hold_;
   std::map<std::uint32_t, std::uint64_t> params_;
   std::shared_ptr<Events> events_ = std::make_shared<Events>();
 };

@@ -1,7 +1,7 @@
 // `noop`, the null platform: a platform whose domains do nothing and power off as soon as they
-// are unpaused, plus do-nothing bootloader and build stages, so that a run
-// on it costs only what the framework and the core stages cost. Written
-// against the public headers alone, as a vendor plugin would be.
+// are unpaused (or, with `hold: true`, stay live until destroyed), plus do-nothing bootloader and build stages, so that
+// a run on it costs only what the framework and the core stages cost. Written against the public headers alone, as a
+// vendor plugin would be.
 #include <atomic>
 
 #include "noop_domain.hpp"
@@ -35,12 +35,12 @@ class NoopStore final : public Store {
 
 class NoopPlatform final : public Platform {
  public:
-  NoopPlatform(boost::asio::io_context& io, std::string console_text)
-      : io_(io), console_text_(std::move(console_text)) {}
+  NoopPlatform(boost::asio::io_context& io, std::string console_text, bool hold)
+      : io_(io), console_text_(std::move(console_text)), hold_(hold) {}
   std::string_view name() const override { return "noop"; }
   void check_available() override {}
   std::unique_ptr<Domain> create_domain(const DomainCreateInfo& info) override {
-    return std::make_unique<NoopDomain>(io_, next_id_++, info, console_text_);
+    return std::make_unique<NoopDomain>(io_, next_id_++, info, console_text_, hold_);
   }
   Store& store() override { return store_; }
   std::vector<DomainSummary> list_domains() override { return {}; }
@@ -51,6 +51,7 @@ class NoopPlatform final : public Platform {
  private:
   boost::asio::io_context& io_;
   std::string console_text_;
+  bool hold_;
   std::atomic<DomainId> next_id_{1};
   NoopStore store_;
 };
@@ -74,13 +75,15 @@ class NoopPlugin final : public Plugin {
   }
   std::vector<StageSlot> stage_slots() const override { return {StageSlot::bootloader, StageSlot::build}; }
   std::unique_ptr<Stage> create_stage(StageSlot slot, const PluginParams& params) override {
-    params.require_known({"console"});  // the platform's parameter: one `params.noop` serves both
+    params.require_known({"console", "hold"});  // the platform's parameters: one `params.noop` serves both
     return std::make_unique<NothingStage>(slot == StageSlot::build ? "noop.build" : "noop.bootloader");
   }
   bool provides_platform() const override { return true; }
   std::unique_ptr<Platform> create_platform(const PlatformContext& ctx) override {
-    ctx.params.require_known({"console"});
-    return std::make_unique<NoopPlatform>(ctx.io, ctx.params.get_string("console", ""));
+    ctx.params.require_known({"console", "hold"});
+    // hold: the guests stay live until destroyed (a cancel), like idle guests.
+    return std::make_unique<NoopPlatform>(ctx.io, ctx.params.get_string("console", ""),
+                                          ctx.params.get_bool("hold", false));
   }
 };
 

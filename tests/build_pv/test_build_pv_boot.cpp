@@ -8,6 +8,7 @@
 #define BOOST_TEST_NO_MAIN
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -134,4 +135,29 @@ BOOST_AUTO_TEST_CASE(pvh_test_kernel_boots_through_the_pvh_entry) {
 
 int main(int argc, char* argv[]) {
   return hvmtool::test::platform_suite_main(argc, argv, {TEST_BZIMAGE, TEST_PVHKERNEL});
+}
+
+// The bench's live guest ("domain k created while k-1 are live"):
+// with pvhkernel.idle the PVH test kernel stays up without powering off, so
+// only the wait stage's timeout ends it.
+BOOST_AUTO_TEST_CASE(pvh_test_kernel_with_idle_stays_live_until_the_wait_timeout) {
+  hvmtool::test::TempDir tmp;
+  const fs::path log = tmp.path() / "console.log";
+  const fs::path file = tmp.write(
+      "idle.yaml", hvmtool::test::on_test_platform("domain:\n  name: idle-test-" + std::to_string(::getpid()) +
+                                                   "\n  type: pvh\n  memory: 16M\n  kernel: " TEST_PVHKERNEL
+                                                   "\n  cmdline: pvhkernel.idle\n  logfile: " +
+                                                   log.string() + "\n  timeouts: {wait: 2s}\n"));
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r =
+      hvmtool::test::run_command((hvmtool::test::build_dir() / "hvmtool").string() + " run -F " + file.string());
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  BOOST_TEST(r.exit_code == 2, r.out);
+  BOOST_TEST(r.out.find("stage wait (core) timed out after 2s") != std::string::npos, r.out);
+  BOOST_TEST(seconds >= 2.0);
+  const std::string console = slurp(log);
+  BOOST_TEST(console.find("pvhkernel: cmdline \"pvhkernel.idle\"\n") != std::string::npos, console);
+  const std::string tail = "pvhkernel: done\npvhkernel: idle\n";  // and nothing after it
+  BOOST_TEST(console.size() >= tail.size());
+  BOOST_TEST(console.substr(console.size() - std::min(console.size(), tail.size())) == tail, console);
 }

@@ -8,10 +8,15 @@
  *   pvhkernel: memmap %d 0x%016llx 0x%016llx %u
  *   pvhkernel: module %d addr=0x%08x size=0x%x sum=0x%08x
  *   pvhkernel: done
- * then it powers off through ACPI PM1a_CNT (16-bit write of 0x2000 to port 0x604).
+ * then it powers off through ACPI PM1a_CNT (16-bit write of 0x2000 to port 0x604),
+ * or, with "pvhkernel.idle" on the command line, prints "pvhkernel: idle" and
+ * stays live without using the CPU (every IRQ masked, STI; HLT): the bench's
+ * guest for "domain k created while k-1 are live".
  * Field offsets: xen/include/public/arch-x86/hvm/start_info.h.
  */
 #include <stdint.h>
+
+#include "cmdline_word.h"
 
 #define SI_MAGIC 0x336ec578u
 #define SI_OFF_MAGIC 0
@@ -68,11 +73,21 @@ static void __attribute__((noreturn)) power_off(void) {
   for (;;) __asm__ volatile("cli; hlt");
 }
 
+/* No interrupt can arrive (both PICs masked, no IDT needed), so HLT with
+ * interrupts on waits for ever: a live guest that costs no CPU. */
+static void __attribute__((noreturn)) idle(void) {
+  puts("pvhkernel: idle\n");
+  outb(0x21, 0xff);
+  outb(0xa1, 0xff);
+  for (;;) __asm__ volatile("sti; hlt");
+}
+
 static const uint8_t* addressable(uint64_t paddr) { return paddr >> 32 ? 0 : (const uint8_t*)(uintptr_t)paddr; }
 
 void pvhkernel_main(uint32_t start_info, uint32_t cr0) {
   const uint8_t* si = (const uint8_t*)(uintptr_t)start_info;
   const uint8_t* p;
+  const char* cmdline;
   uint32_t i, n;
 
   puts("pvhkernel: entry=pvh ebx=0x");
@@ -98,6 +113,7 @@ void pvhkernel_main(uint32_t start_info, uint32_t cr0) {
 
   puts("pvhkernel: cmdline \"");
   p = addressable(rd64(si + SI_OFF_CMDLINE));
+  cmdline = (const char*)p;
   for (i = 0; p && i < CMDLINE_MAX && p[i]; i++) putc((char)p[i]);
   puts("\"\n");
 
@@ -137,5 +153,6 @@ void pvhkernel_main(uint32_t start_info, uint32_t cr0) {
     putc('\n');
   }
   puts("pvhkernel: done\n");
+  if (cmdline && has_word(cmdline, "pvhkernel.idle")) idle();
   power_off();
 }

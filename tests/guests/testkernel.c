@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 
+#include "cmdline_word.h"
 #include "paging.h"
 
 #define BP_E820_ENTRIES 0x1e8
@@ -64,16 +65,6 @@ static void __attribute__((noreturn)) power_off(void) {
  * way instead of powering off, so the wait stage's on_reboot/on_crash actions
  * can be tested with a real guest: reboot through the reset control register,
  * crash through pvpanic (the ports of the kvm platform's guest ABI). */
-static int has_word(const char* s, const char* word) {
-  for (; *s; s++) {
-    const char* a = s;
-    const char* b = word;
-    while (*b && *a == *b) a++, b++;
-    if (!*b && (*a == ' ' || *a == 0)) return 1;
-  }
-  return 0;
-}
-
 static void __attribute__((noreturn)) end_as_asked(const char* cmdline) {
   if (cmdline && has_word(cmdline, "testkernel.action=reboot")) {
     puts("testkernel: rebooting\n");

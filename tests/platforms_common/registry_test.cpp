@@ -140,6 +140,51 @@ BOOST_AUTO_TEST_CASE(stale_entries_are_reclaimed) {
   BOOST_TEST(reg.allocate("reused", 1, 1) >= 1u);
 }
 
+// allocate() checks a name through its link (<name>.name -> id), not by
+// reading every entry: the link must follow the entry's life.
+BOOST_AUTO_TEST_CASE(a_name_link_says_which_entry_holds_the_name) {
+  test::TempDir tmp;
+  Registry reg(tmp.path() / "kvm", "kvm");
+  const DomainId a = reg.allocate("held", 1, 1);
+  BOOST_TEST(fs::read_symlink(reg.name_path("held")) == fs::path(std::to_string(a)));
+  reg.remove(a);
+  BOOST_TEST(!fs::is_symlink(reg.name_path("held")));
+  const DomainId b = reg.allocate("held", 1, 1);
+  BOOST_TEST(fs::read_symlink(reg.name_path("held")) == fs::path(std::to_string(b)));
+
+  // Removing another entry that carries the same name (an old holder) leaves
+  // the current holder's link alone.
+  RegistryEntry old;
+  old.id = 91;
+  old.name = "held";
+  old.pid = ::getpid();
+  old.pid_start = Registry::process_start_time(::getpid());
+  write_entry(reg.dir(), old);
+  reg.remove(91);
+  BOOST_TEST(!fs::exists(reg.entry_path(91)));
+  BOOST_TEST(fs::read_symlink(reg.name_path("held")) == fs::path(std::to_string(b)));
+  BOOST_TEST(error_of([&] { reg.allocate("held", 1, 1); }).starts_with("kvm: a domain named 'held' already exists"));
+
+  // A holder whose process died frees the name, and its files go.
+  RegistryEntry dead = old;
+  dead.id = 90;
+  dead.name = "dead";
+  dead.pid = dead_pid();
+  write_entry(reg.dir(), dead);
+  fs::create_symlink("90", reg.name_path("dead"));
+  const DomainId c = reg.allocate("dead", 1, 1);
+  BOOST_TEST(c != 90u);
+  BOOST_TEST(!fs::exists(reg.entry_path(90)));
+  BOOST_TEST(fs::read_symlink(reg.name_path("dead")) == fs::path(std::to_string(c)));
+
+  // A link to no entry, or to an entry of another name, holds nothing.
+  fs::create_symlink("4242", reg.name_path("dangling"));
+  fs::create_symlink(std::to_string(b), reg.name_path("borrowed"));
+  BOOST_TEST(reg.allocate("dangling", 1, 1) >= 1u);
+  BOOST_TEST(reg.allocate("borrowed", 1, 1) >= 1u);
+  BOOST_TEST(reg.list().size() == 4u);  // held, dead, dangling, borrowed
+}
+
 BOOST_AUTO_TEST_CASE(each_platform_kind_has_its_own_directory) {
   test::TempDir tmp;
   const std::string root = (tmp.path() / "root").string();

@@ -2,7 +2,8 @@
 #include <unistd.h>
 
 #include <iostream>
-#include <memory>
+#include <map>
+#include <string>
 
 #include <boost/program_options.hpp>
 
@@ -64,6 +65,12 @@ int command_run(const std::vector<std::string>& args) {
     }
   }
 
+  // Every line of the run goes through the progress line's owner, so none
+  // lands in the middle of it (the logger's too, from any thread).
+  RunProgress progress(stderr);
+  ProgressLineBuf progress_buf(progress);
+  std::ostream progress_stream(&progress_buf);
+
   // Like `xl create`: without -F (and without -c, which needs the terminal)
   // return once the domains run. The fork comes before the Session exists,
   // because a process with threads cannot fork safely.
@@ -72,28 +79,33 @@ int command_run(const std::vector<std::string>& args) {
   if (!foreground) {
     if (auto status = detacher.fork_and_wait_in_parent()) return *status;
     const auto log_dir = run_options.log_dir ? *run_options.log_dir : ConsoleLog::default_directory();
-    run_options.on_all_started = [&detacher, log_dir] {
+    run_options.on_all_started = [&detacher, &progress, log_dir] {
+      progress.stop();
       prune_background_logs(log_dir);
       detacher.domains_started(log_dir / ("hvmtool-" + std::to_string(::getpid()) + ".log"));
     };
   }
 
   // Each domain's failure is printed once, as it ends (the runner does not
-  // log it), so a long-lived background run reports it when it happens.
-  std::unique_ptr<RunProgress> progress;
-  run_options.on_finished = [&progress](const RunResult& r) {
-    if (exit_code_for(r.outcome) != kExitOk) {
-      progress->clear();
-      std::cerr << ("hvmtool: " + r.domain + ": " + r.message + "\n");
+  // log it), so a long-lived background run reports it when it happens. The
+  // domains a cancel reached before they started are counted instead, and
+  // summed up in one line at the end: a run of thousands would print
+  // thousands of identical lines.
+  std::map<std::string, std::size_t> not_started;  // message -> domains
+  run_options.on_finished = [&progress, &not_started](const RunResult& r) {
+    if (never_started(r)) {
+      ++not_started[r.message];
+    } else if (exit_code_for(r.outcome) != kExitOk) {
+      progress.print("hvmtool: " + r.domain + ": " + r.message + "\n");
     }
-    progress->finished(r);
+    progress.finished(r);
   };
-  run_options.on_running = [&progress](const std::string& domain) { progress->running(domain); };
+  run_options.on_running = [&progress](const std::string& domain) { progress.running(domain); };
 
-  StreamLogger log(std::cerr, vm.count("verbose") ? LogLevel::debug : LogLevel::info);
+  StreamLogger log(progress_stream, vm.count("verbose") ? LogLevel::debug : LogLevel::info);
   Session session(log);
   if (!load_pipeline_files(session, vm["file"].as<std::vector<std::string>>(), false)) return kExitUsage;
-  progress = std::make_unique<RunProgress>(stderr, session.domain_count());
+  progress.begin(session.domain_count());
 
   std::vector<RunResult> results;
   try {
@@ -105,6 +117,8 @@ int command_run(const std::vector<std::string>& args) {
     std::cerr << "hvmtool: " << e.what() << "\n";
     return kExitUsage;
   }
+  for (const auto& [message, domains] : not_started)
+    progress.print("hvmtool: " + std::to_string(domains) + (domains == 1 ? " domain " : " domains ") + message + "\n");
   if (vm.count("timings")) print_timings(std::cerr, results);
   if (vm.count("json")) print_json(std::cout, results);
   return combined_exit_code(results);

@@ -38,9 +38,12 @@ struct RunResult {
   std::string domain;
   RunOutcome outcome = RunOutcome::failed;
   std::string message;               // one line: what happened
-  unsigned attempts = 0;             // 1 + restarts
+  unsigned attempts = 0;             // 1 + restarts; 0: never started (see never_started)
   std::vector<StageTiming> timings;  // the last attempt's stages
   std::chrono::nanoseconds teardown{0};
 };
+
+// A domain a cancel reached while it waited for admission: no stage ran.
+inline bool never_started(const RunResult& r) { return r.attempts == 0; }
 
 }  // namespace hvmtool

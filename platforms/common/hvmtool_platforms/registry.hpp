@@ -9,6 +9,8 @@
 //   <dir>/.next-id       the id rover (ids are not reused right away, as on Xen)
 //   <dir>/<id>.domain    key=value lines: id name pid pid_start memory vcpus state
 //   <dir>/<id>.store     read-only text dump of /local/domain/<id> (embedded_store.hpp)
+//   <dir>/<name>.name    symlink to "<id>": which entry holds the name, so
+//                        allocate() checks one name, not every entry
 //
 // An entry whose pid is dead (or reused: pid_start, field 22 of
 // /proc/PID/stat, differs) is stale and is removed by the next locked scan.
@@ -52,12 +54,13 @@ class Registry {
   const std::filesystem::path& dir() const { return dir_; }
   std::filesystem::path entry_path(DomainId id) const;
   std::filesystem::path store_path(DomainId id) const;
+  std::filesystem::path name_path(const std::string& name) const;
 
   // Atomically picks a fresh id and writes the entry (pid = this process).
   // Throws PlatformError if `name` is invalid or held by a live domain.
   DomainId allocate(const std::string& name, std::uint64_t memory, unsigned vcpus);
   void update(DomainId id, std::string_view state, std::uint64_t memory, unsigned vcpus) noexcept;
-  void remove(DomainId id) noexcept;  // the entry and the store snapshot
+  void remove(DomainId id) noexcept;  // the entry, its name link and the store snapshot
 
   // Live entries, sorted by id; stale ones are reclaimed on the way.
   std::vector<RegistryEntry> list();
@@ -75,6 +78,9 @@ class Registry {
 
  private:
   std::vector<RegistryEntry> scan_locked();
+  // The live entry holding `name`, if any; a stale holder is removed.
+  std::optional<RegistryEntry> name_holder_locked(const std::string& name);
+  void remove_locked(const RegistryEntry& e) noexcept;
   std::optional<RegistryEntry> read_file(const std::filesystem::path& p) const;
 
   std::filesystem::path dir_;

@@ -75,6 +75,13 @@ void write_atomically(std::string_view kind, const fs::path& p, const std::strin
   }
 }
 
+// What a name link points to (an id), or "" if there is none.
+std::string link_target(const fs::path& link) {
+  char buf[32];
+  const ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
+  return n > 0 && static_cast<std::size_t>(n) < sizeof buf ? std::string(buf, static_cast<std::size_t>(n)) : "";
+}
+
 class DirLock {
  public:
   DirLock(std::string_view kind, const fs::path& dir) {
@@ -164,6 +171,7 @@ Registry::Registry(fs::path dir, std::string kind) : dir_(std::move(dir)), kind_
 
 fs::path Registry::entry_path(DomainId id) const { return dir_ / (std::to_string(id) + ".domain"); }
 fs::path Registry::store_path(DomainId id) const { return dir_ / (std::to_string(id) + ".store"); }
+fs::path Registry::name_path(const std::string& name) const { return dir_ / (name + ".name"); }
 
 std::uint64_t Registry::process_start_time(int pid) {
   std::string stat = read_all("/proc/" + std::to_string(pid) + "/stat");
@@ -203,8 +211,7 @@ std::vector<RegistryEntry> Registry::scan_locked() {
     auto e = read_file(p);
     if (!e || e->id != id) continue;  // being written, or not ours
     if (!process_alive(e->pid, e->pid_start)) {
-      ::unlink(p.c_str());
-      ::unlink(store_path(id).c_str());
+      remove_locked(*e);
       continue;
     }
     out.push_back(std::move(*e));
@@ -216,11 +223,11 @@ std::vector<RegistryEntry> Registry::scan_locked() {
 DomainId Registry::allocate(const std::string& name, std::uint64_t memory, unsigned vcpus) {
   validate_name(kind_, name);
   DirLock lock(kind_, dir_);
-  auto live = scan_locked();
-  for (const auto& e : live)
-    if (e.name == name)
-      throw PlatformError(kind_ + ": a domain named '" + name + "' already exists (id " + std::to_string(e.id) +
-                          ", pid " + std::to_string(e.pid) + ")");
+  // The name's index link, not a scan of every entry: a create costs the
+  // same with ten thousand live domains as with none.
+  if (auto e = name_holder_locked(name))
+    throw PlatformError(kind_ + ": a domain named '" + name + "' already exists (id " + std::to_string(e->id) +
+                        ", pid " + std::to_string(e->pid) + ")");
   DomainId next = kFirstId;
   {
     std::string t = read_all(dir_ / ".next-id");
@@ -251,6 +258,11 @@ DomainId Registry::allocate(const std::string& name, std::uint64_t memory, unsig
       ::unlink(p.c_str());
       throw_errno(kind_, "cannot write registry entry " + p.string(), err);
     }
+    if (::symlink(std::to_string(id).c_str(), name_path(name).c_str()) < 0) {
+      int err = errno;
+      ::unlink(p.c_str());
+      throw_errno(kind_, "cannot create registry name link " + name_path(name).string(), err);
+    }
     try {
       write_atomically(kind_, dir_ / ".next-id", std::to_string(next) + "\n");
     } catch (...) {
@@ -274,8 +286,42 @@ void Registry::update(DomainId id, std::string_view state, std::uint64_t memory,
 }
 
 void Registry::remove(DomainId id) noexcept {
+  try {
+    DirLock lock(kind_, dir_);  // an allocate() of the same name must not see half of it
+    if (auto e = read_file(entry_path(id)); e && e->id == id) {
+      remove_locked(*e);
+      return;
+    }
+  } catch (...) {
+  }
   ::unlink(store_path(id).c_str());
   ::unlink(entry_path(id).c_str());
+}
+
+void Registry::remove_locked(const RegistryEntry& e) noexcept {
+  // The name link goes only if it is still this entry's: the name may have
+  // been taken again since (by an allocate that found this entry stale).
+  const fs::path link = name_path(e.name);
+  if (link_target(link) == std::to_string(e.id)) ::unlink(link.c_str());
+  ::unlink(store_path(e.id).c_str());
+  ::unlink(entry_path(e.id).c_str());
+}
+
+std::optional<RegistryEntry> Registry::name_holder_locked(const std::string& name) {
+  const fs::path link = name_path(name);
+  const std::string target = link_target(link);
+  if (target.empty()) return std::nullopt;
+  DomainId id;
+  if (parse_number(std::string_view(target), id)) {
+    auto e = read_file(entry_path(id));
+    if (e && e->id == id && e->name == name) {
+      if (process_alive(e->pid, e->pid_start)) return e;
+      remove_locked(*e);  // stale: its process is gone
+      return std::nullopt;
+    }
+  }
+  ::unlink(link.c_str());  // points at nothing of this name
+  return std::nullopt;
 }
 
 std::vector<RegistryEntry> Registry::list() {
@@ -309,7 +355,7 @@ bool Registry::reclaim_if_stale(DomainId id) {
   auto e = read_file(entry_path(id));
   if (!e) return false;
   if (process_alive(e->pid, e->pid_start)) return false;
-  remove(id);
+  remove_locked(*e);
   return true;
 }
 
