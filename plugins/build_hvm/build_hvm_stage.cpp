@@ -53,7 +53,9 @@ struct Outputs {
   std::uint64_t special_4k = 0;
   std::uint64_t flash_window = 0;  // bytes backed below 4 GiB for a flash image
   std::uint32_t entry = 0, start_info = 0;
-  std::vector<std::string> placed;  // "name@0x..+0x.." for the log
+  std::uint64_t store_pfn = 0, console_pfn = 0;
+  std::vector<PlacedModule> placed;
+  std::optional<GuestRange> cmdline;
   std::chrono::milliseconds populate_time{}, total_time{};
 };
 
@@ -270,12 +272,13 @@ void build(Domain& d, const Inputs& in, Outputs& out, Logger& log,
     check();
     m.paddr = allocate("module \"" + m.name + "\"", m.bytes.size());
     write(d, m.paddr, m.bytes.data(), m.bytes.size());
-    out.placed.push_back(m.name + "@" + hex(m.paddr) + "+" + hex(m.bytes.size()));
+    out.placed.push_back({m.name, {m.paddr, m.bytes.size()}});
   }
   std::uint64_t cmdline_paddr = 0;
   if (!in.boot.cmdline.empty()) {
     cmdline_paddr = allocate("the command line", in.boot.cmdline.size() + 1);
     write(d, cmdline_paddr, in.boot.cmdline.c_str(), in.boot.cmdline.size() + 1);
+    out.cmdline = GuestRange{cmdline_paddr, in.boot.cmdline.size() + 1};
   }
 
   // hvm_start_info, the module list and the names in one page.
@@ -332,10 +335,12 @@ void build(Domain& d, const Inputs& in, Outputs& out, Logger& log,
       pt[i] = (i << 22) | 0x1 /*P*/ | 0x2 /*RW*/ | 0x4 /*US*/ | 0x20 /*A*/ | 0x40 /*D*/ | 0x80 /*PSE*/;
     write(d, special_pfn(ident_pt) << kPageShift, pt.data(), pt.size() * sizeof pt[0]);
   }
-  d.set_hvm_param(HVM_PARAM_STORE_PFN, special_pfn(xenstore));
+  out.store_pfn = special_pfn(xenstore);
+  out.console_pfn = special_pfn(console);
+  d.set_hvm_param(HVM_PARAM_STORE_PFN, out.store_pfn);
   d.set_hvm_param(HVM_PARAM_BUFIOREQ_PFN, special_pfn(bufioreq));
   d.set_hvm_param(HVM_PARAM_IOREQ_PFN, special_pfn(ioreq));
-  d.set_hvm_param(HVM_PARAM_CONSOLE_PFN, special_pfn(console));
+  d.set_hvm_param(HVM_PARAM_CONSOLE_PFN, out.console_pfn);
   d.set_hvm_param(HVM_PARAM_PAGING_RING_PFN, special_pfn(paging));
   d.set_hvm_param(HVM_PARAM_MONITOR_RING_PFN, special_pfn(access));
   d.set_hvm_param(HVM_PARAM_SHARING_RING_PFN, special_pfn(sharing));
@@ -388,15 +393,19 @@ void BuildHvmStage::async_run(StageContext& ctx, Completion done) {
         }
         if (!error) {
           const ExtentCounts& e = out->extents;
-          ctx.notes["build_hvm.extents_1g"] = std::to_string(e.extents_1g);
-          ctx.notes["build_hvm.extents_2m"] = std::to_string(e.extents_2m);
-          ctx.notes["build_hvm.pages_4k"] = std::to_string(e.pages_4k);
-          ctx.notes["build_hvm.special_pages"] = std::to_string(out->special_4k);
-          if (out->flash_window) ctx.notes["build_hvm.flash_window"] = hex(k4G - out->flash_window);
-          ctx.notes["build_hvm.entry"] = hex(out->entry);
-          ctx.notes["build_hvm.start_info"] = hex(out->start_info);
+          BuildState& s = ctx.state;
+          s.store.frame = out->store_pfn;
+          s.console.frame = out->console_pfn;
+          s.entry_kind = in->entry == EntryMode::legacy_jmp ? EntryKind::legacy_jmp : EntryKind::hvm_start_info;
+          s.entry = out->entry;
+          s.start_info = out->start_info;
+          s.cmdline = out->cmdline;
+          s.modules = out->placed;
+          s.memory = PopulatedMemory{{e.extents_1g, e.extents_2m, e.pages_4k}, out->special_4k};
+          if (out->flash_window) s.flash_window = GuestRange{k4G - out->flash_window, out->flash_window};
           std::string mods;
-          for (const auto& p : out->placed) mods += " " + p;
+          for (const PlacedModule& p : out->placed)
+            mods += " " + p.name + "@" + hex(p.where.start) + "+" + hex(p.where.size);
           ctx.log.info("build_hvm: " + in->firmware.loader.path.string() + " entry " + hex(out->entry) +
                        (in->entry == EntryMode::legacy_jmp ? " (legacy jmp at 0)" : "") + ", memory " +
                        std::to_string(in->config.memory >> 20) + " MiB: " + std::to_string(e.extents_1g) + " x 1G, " +

@@ -31,7 +31,6 @@ struct Outputs {
   std::uint64_t entry = 0, boot_info = 0;  // zero page or start info
   std::uint64_t kernel_low = 0, kernel_high = 0;
   std::uint64_t cmdline = 0, ramdisk = 0, ramdisk_size = 0;
-  std::size_t e820_entries = 0;
   std::uint64_t mp_table = 0;  // 0 = none
   std::chrono::milliseconds populate_time{}, total_time{};
 };
@@ -140,7 +139,6 @@ void build(Domain& d, const Inputs& in, Outputs& out, const std::shared_ptr<std:
     std::memcpy(c.data(), cmdline.data(), cmdline.size());
     write(d, kCmdlineAddr, c);
   }
-  out.e820_entries = layout.e820.size();
   if (!mp_table.empty()) {
     write(d, kMpTableAddr, mp_table);
     out.mp_table = kMpTableAddr;
@@ -211,22 +209,18 @@ void BuildPvStage::async_run(StageContext& ctx, Completion done) {
         if (!error) {
           const bool pvh = in->mode == EntryMode::pvh;
           const common::ExtentCounts& e = out->extents;
-          auto& n = ctx.notes;
-          n["build_pv.mode"] = pvh ? "pvh" : "linux64";
-          n["build_pv.entry"] = hex(out->entry);
-          n[pvh ? "build_pv.start_info" : "build_pv.zero_page"] = hex(out->boot_info);
-          if (!pvh) n["build_pv.page_tables"] = hex(kPml4Addr);
-          n["build_pv.kernel"] = hex(out->kernel_low) + "-" + hex(out->kernel_high);
-          n["build_pv.cmdline"] = hex(out->cmdline);
-          n["build_pv.ramdisk"] = hex(out->ramdisk);
-          n["build_pv.ramdisk_size"] = hex(out->ramdisk_size);
-          n["build_pv.e820_entries"] = std::to_string(out->e820_entries);
-          n["build_pv.mp_table"] = hex(out->mp_table);
-          n["build_pv.extents_1g"] = std::to_string(e.extents_1g);
-          n["build_pv.extents_2m"] = std::to_string(e.extents_2m);
-          n["build_pv.pages_4k"] = std::to_string(e.pages_4k);
+          BuildState& s = ctx.state;
+          s.entry_kind = pvh ? EntryKind::hvm_start_info : EntryKind::linux64;
+          s.entry = out->entry;
+          (pvh ? s.start_info : s.zero_page) = out->boot_info;
+          if (!pvh) s.page_tables = kPml4Addr;
+          s.kernel = GuestRange{out->kernel_low, out->kernel_high - out->kernel_low};
+          if (out->cmdline) s.cmdline = GuestRange{out->cmdline, in->boot.cmdline.size() + 1};
+          if (out->ramdisk_size) s.ramdisk = GuestRange{out->ramdisk, out->ramdisk_size};
+          if (out->mp_table) s.mp_table = out->mp_table;
+          s.memory = PopulatedMemory{{e.extents_1g, e.extents_2m, e.pages_4k}, 0};
           ctx.log.info("build_pv: " + in->boot.kernel.string() + (pvh ? " (PVH ELF)" : " (bzImage, 64-bit entry)") +
-                       " at " + n["build_pv.kernel"] + ", entry " + hex(out->entry) +
+                       " at " + hex(out->kernel_low) + "-" + hex(out->kernel_high) + ", entry " + hex(out->entry) +
                        (pvh ? ", start info " : ", zero page ") + hex(out->boot_info) +
                        (out->cmdline ? ", cmdline at " + hex(out->cmdline) : std::string(", no cmdline")) +
                        (out->ramdisk_size ? ", ramdisk at " + hex(out->ramdisk) + "+" + hex(out->ramdisk_size)

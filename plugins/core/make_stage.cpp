@@ -32,7 +32,7 @@ void MakeStage::async_run(StageContext& ctx, Completion done) {
 
   const DomainId domid = ctx.domain->id();
   const std::string uuid = uuid_string(info.uuid);
-  ctx.notes["uuid"] = uuid;
+  ctx.state.uuid = info.uuid;
   ctx.platform.store().transact(
       [&](StoreTransaction& txn) { apply_writes(txn, make_entries(domid, info.name, uuid)); });
   ctx.log.debug("created domain " + std::to_string(domid) + " uuid " + uuid);
@@ -43,7 +43,7 @@ void MakeStage::undo(StageContext& ctx) noexcept {
   if (!ctx.domain) return;
   undo_step(ctx, "removing store entries", [&] {
     ctx.platform.store().remove(domain_path(ctx.domain->id()));
-    if (auto it = ctx.notes.find("uuid"); it != ctx.notes.end()) ctx.platform.store().remove(vm_path(it->second));
+    if (ctx.state.uuid) ctx.platform.store().remove(vm_path(uuid_string(*ctx.state.uuid)));
   });
   ctx.domain->destroy();
 }

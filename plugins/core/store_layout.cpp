@@ -35,19 +35,18 @@ std::vector<StoreWrite> make_entries(DomainId domid, const std::string& name, co
   return w;
 }
 
-std::vector<StoreWrite> build_post_entries(DomainId domid, const DomainConfig& config, std::uint64_t store_pfn,
-                                           const std::string& store_port, std::uint64_t console_pfn,
-                                           const std::string& console_port) {
+std::vector<StoreWrite> build_post_entries(DomainId domid, const DomainConfig& config, const SharedRing& store,
+                                           const SharedRing& console) {
   const std::string dom = domain_path(domid);
   std::vector<StoreWrite> w;
   w.push_back({dom + "/memory/static-max", std::to_string(config.effective_maxmem() >> 10), {}});
   w.push_back({dom + "/memory/target", std::to_string(config.memory >> 10), {}});
   for (unsigned i = 0; i < config.effective_maxvcpus(); ++i)
     w.push_back({dom + "/cpu/" + std::to_string(i) + "/availability", i < config.vcpus ? "online" : "offline", {}});
-  if (store_pfn) w.push_back({dom + "/store/ring-ref", std::to_string(store_pfn), {}});
-  if (!store_port.empty()) w.push_back({dom + "/store/port", store_port, {}});
-  if (console_pfn) w.push_back({dom + "/console/ring-ref", std::to_string(console_pfn), {}});
-  if (!console_port.empty()) w.push_back({dom + "/console/port", console_port, {}});
+  if (store.frame) w.push_back({dom + "/store/ring-ref", std::to_string(*store.frame), {}});
+  if (store.port) w.push_back({dom + "/store/port", std::to_string(*store.port), {}});
+  if (console.frame) w.push_back({dom + "/console/ring-ref", std::to_string(*console.frame), {}});
+  if (console.port) w.push_back({dom + "/console/port", std::to_string(*console.port), {}});
   w.push_back({dom + "/console/limit", "1048576", {}});
   w.push_back({dom + "/console/type", "xenconsoled", {}});
   w.push_back({dom + "/console/output", "pty", {}});

@@ -23,9 +23,9 @@ std::string uuid_string(const std::array<std::uint8_t, 16>& uuid);
 std::vector<StoreWrite> make_entries(DomainId domid, const std::string& name, const std::string& uuid);
 
 // What libxl__build_post writes once the guest's memory and vCPUs are known.
-std::vector<StoreWrite> build_post_entries(DomainId domid, const DomainConfig& config, std::uint64_t store_pfn,
-                                           const std::string& store_port, std::uint64_t console_pfn,
-                                           const std::string& console_port);
+// Only the ring fields that are set are written.
+std::vector<StoreWrite> build_post_entries(DomainId domid, const DomainConfig& config, const SharedRing& store,
+                                           const SharedRing& console);
 
 void apply_writes(StoreTransaction& txn, const std::vector<StoreWrite>& writes);
 

@@ -36,13 +36,14 @@ struct Counts {
   std::uint64_t g1, m2, k4;
 };
 
-Counts notes(Build& b) {
-  return {std::stoull(b.ctx->notes.at("build_hvm.extents_1g")), std::stoull(b.ctx->notes.at("build_hvm.extents_2m")),
-          std::stoull(b.ctx->notes.at("build_hvm.pages_4k"))};
+Counts recorded(Build& b) {
+  BOOST_REQUIRE(b.ctx->state.memory);
+  const PopulateStats& ram = b.ctx->state.memory->ram;
+  return {ram.extents_1g, ram.extents_2m, ram.pages_4k};
 }
 
 void check_counts(Build& b, Counts want) {
-  Counts got = notes(b);
+  Counts got = recorded(b);
   BOOST_TEST(got.g1 == want.g1);
   BOOST_TEST(got.m2 == want.m2);
   BOOST_TEST(got.k4 == want.k4);
@@ -110,11 +111,16 @@ BOOST_AUTO_TEST_CASE(memory_layout_of_a_128m_guest_with_modules) {
     if (ph.p_type == PT_LOAD) elf_end = std::max<std::uint64_t>(elf_end, ph.p_paddr + ph.p_memsz);
   }
   std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
+  const BuildState& state = b.ctx->state;
+  BOOST_REQUIRE_EQUAL(state.modules.size(), si.nr_modules);
   for (unsigned i = 0; i < si.nr_modules; ++i) {
     hvm_modlist_entry e = b.read<hvm_modlist_entry>(si.modlist_paddr + i * sizeof e);
     const std::string name = b.cstr(e.cmdline_paddr);
     BOOST_TEST_CONTEXT("module " << name) {
       BOOST_REQUIRE(want.count(name));
+      // The build state lists the modules as the start info does.
+      BOOST_TEST(state.modules[i].name == name);
+      BOOST_TEST((state.modules[i].where == GuestRange{e.paddr, e.size}));
       BOOST_TEST(e.size == want[name].size());
       BOOST_TEST((b.mem(e.paddr, e.size) == want[name]));
       // hvmloader/README.md's rules: low RAM, above hvmloader, below the table block.
@@ -145,6 +151,17 @@ BOOST_AUTO_TEST_CASE(memory_layout_of_a_128m_guest_with_modules) {
   BOOST_TEST(d.hvm_param(HVM_PARAM_CONSOLE_PFN) == 0xFEFFFu);
   BOOST_TEST(d.hvm_param(HVM_PARAM_IOREQ_SERVER_PFN) == 0xFEFF0u);
   BOOST_TEST(d.hvm_param(HVM_PARAM_NR_IOREQ_SERVER_PAGES) == 8u);
+  // What build_post reads: the rings' frames; the ports are the platform's.
+  BOOST_TEST(state.store.frame.value_or(0) == 0xFEFFCu);
+  BOOST_TEST(state.console.frame.value_or(0) == 0xFEFFFu);
+  BOOST_TEST(!state.store.port);
+  BOOST_TEST(!state.console.port);
+  BOOST_TEST((state.entry_kind == EntryKind::hvm_start_info));
+  BOOST_TEST(state.entry.value_or(0) == eh.e_entry);
+  BOOST_TEST(state.start_info.value_or(0) == v.rbx);
+  BOOST_TEST((state.cmdline == GuestRange{si.cmdline_paddr, c.cmdline.size() + 1}));
+  BOOST_TEST(state.memory->special_pages == 16u);
+  BOOST_TEST(!state.flash_window);
   for (std::uint64_t pfn = 0xFEFF0; pfn < 0xFF000; ++pfn) {
     BOOST_TEST(b.dom().populated(pfn));
     if (pfn == 0xFEFFE) continue;
@@ -247,7 +264,8 @@ BOOST_AUTO_TEST_CASE(a_cancelled_build_stops_before_populating) {
   Build b(domain(1ull << 30), {}, "direct", true);
   BOOST_CHECK_THROW(b.rethrow(), CancelledError);
   BOOST_TEST(b.calls->index_of("populate_physmap") == -1);
-  BOOST_TEST(b.ctx->notes.count("build_hvm.extents_2m") == 0u);
+  BOOST_TEST(!b.ctx->state.memory);
+  BOOST_TEST(!b.ctx->state.entry);
 }
 
 // ---- what cannot fit is refused from its size, before it is read ----------

@@ -158,7 +158,7 @@ BOOST_AUTO_TEST_CASE(builder_backs_the_flash_window_below_4g) {
   // The window is whole MiBs ending at 4 GiB, populated and zeroed for
   // hvmloader to copy into; nothing below it in the MMIO hole is.
   constexpr std::uint64_t kWindow = k4G - 0x200000;
-  BOOST_TEST(b.ctx->notes.at("build_hvm.flash_window") == "0xffe00000");
+  BOOST_TEST((b.ctx->state.flash_window == GuestRange{0xffe00000, 0x200000}));
   for (std::uint64_t gpfn = kWindow >> 12; gpfn < k4G >> 12; ++gpfn)
     if (!b.dom().populated(gpfn)) BOOST_FAIL("flash window page " << hex(gpfn) << " not populated");
   BOOST_TEST(!b.dom().populated((kWindow >> 12) - 1));
@@ -168,10 +168,10 @@ BOOST_AUTO_TEST_CASE(builder_backs_the_flash_window_below_4g) {
   const long grow = b.calls->index_of("set_max_memory " + std::to_string((128ull << 20) + 0x200000));
   BOOST_TEST(grow >= 0);
   BOOST_TEST(grow < b.calls->index_of("populate_physmap"));
-  BOOST_TEST(b.dom().populate_stats().pages_4k == std::stoull(b.ctx->notes.at("build_hvm.pages_4k")) + 16 + 0x200);
+  BOOST_TEST(b.dom().populate_stats().pages_4k == b.ctx->state.memory->ram.pages_4k + 16 + 0x200);
 
   // The image itself goes to hvmloader as an ordinary module in low RAM.
-  const hvm_start_info si = b.read<hvm_start_info>(std::stoull(b.ctx->notes.at("build_hvm.start_info"), nullptr, 16));
+  const hvm_start_info si = b.read<hvm_start_info>(b.ctx->state.start_info.value());
   BOOST_REQUIRE_EQUAL(si.nr_modules, 1u);
   const hvm_modlist_entry e = b.read<hvm_modlist_entry>(si.modlist_paddr);
   BOOST_TEST(b.cstr(e.cmdline_paddr) == "firmware");

@@ -107,7 +107,7 @@ struct Build {
     return test::guest_read<T>(dom(), gpa);
   }
   std::string cstr(std::uint64_t gpa) { return test::guest_cstr(dom(), gpa, 256); }
-  std::uint64_t note(const std::string& key) { return std::stoull(ctx->notes.at("build_pv." + key), nullptr, 0); }
+  const BuildState& state() const { return ctx->state; }
   void rethrow() {
     if (error) std::rethrow_exception(error);
   }
@@ -154,10 +154,10 @@ BOOST_AUTO_TEST_CASE(bzimage_zero_page_page_tables_gdt_and_long_mode_entry) {
   c.cmdline = "console=ttyS0 root=/dev/ram0 marker=42";
   Build b(c);
   b.rethrow();
-  BOOST_TEST(b.ctx->notes.at("build_pv.mode") == "linux64");
+  BOOST_TEST((b.state().entry_kind == EntryKind::linux64));
 
   // Zero page: the image's setup header, then what the loader fills in.
-  BOOST_TEST(b.note("zero_page") == 0x7000u);
+  BOOST_TEST(b.state().zero_page.value_or(0) == 0x7000u);
   const boot_params bp = b.read<boot_params>(0x7000);
   BOOST_TEST(bp.hdr.header == 0x53726448u);  // "HdrS"
   BOOST_TEST(bp.hdr.boot_flag == 0xAA55u);
@@ -167,7 +167,7 @@ BOOST_AUTO_TEST_CASE(bzimage_zero_page_page_tables_gdt_and_long_mode_entry) {
   BOOST_TEST(bp.hdr.cmd_line_ptr == 0x20000u);
   BOOST_TEST(bp.ext_cmd_line_ptr == 0u);
   BOOST_TEST(b.cstr(0x20000) == c.cmdline);
-  BOOST_TEST(b.note("cmdline") == 0x20000u);
+  BOOST_TEST(b.state().cmdline.value_or(GuestRange{}).start == 0x20000u);
 
   // E820: RAM below 640 KiB, RAM from 1 MiB to the end; 0xA0000-0xFFFFF out.
   BOOST_REQUIRE(bp.e820_entries == 2u);
@@ -186,8 +186,8 @@ BOOST_AUTO_TEST_CASE(bzimage_zero_page_page_tables_gdt_and_long_mode_entry) {
   BOOST_TEST(rd + ramdisk.size() <= (128ull << 20));
   BOOST_TEST(rd + ramdisk.size() > (128ull << 20) - 4096);
   BOOST_TEST(rd + ramdisk.size() <= std::uint64_t(bp.hdr.initrd_addr_max) + 1);
-  BOOST_TEST(b.note("ramdisk") == rd);
-  BOOST_TEST(b.note("ramdisk_size") == ramdisk.size());
+  BOOST_TEST(b.state().ramdisk.value_or(GuestRange{}).start == rd);
+  BOOST_TEST(b.state().ramdisk.value_or(GuestRange{}).size == ramdisk.size());
   BOOST_TEST((b.mem(rd, ramdisk.size()) == ramdisk));
 
   // The protected-mode kernel at 1 MiB, the rest of init_size zeroed.
@@ -197,7 +197,7 @@ BOOST_AUTO_TEST_CASE(bzimage_zero_page_page_tables_gdt_and_long_mode_entry) {
   BOOST_TEST(rd >= 0x100000 + std::max<std::uint64_t>(sys, at<std::uint32_t>(kernel, 0x260)));
 
   // Identity page tables, 4 GiB of 2 MiB pages.
-  BOOST_TEST(b.note("page_tables") == 0x9000u);
+  BOOST_TEST(b.state().page_tables.value_or(0) == 0x9000u);
   BOOST_TEST(b.read<std::uint64_t>(0x9000) == (0xA000u | 3));
   for (unsigned i = 0; i < 4; ++i) BOOST_TEST(b.read<std::uint64_t>(0xA000 + 8 * i) == ((0xB000u + 0x1000 * i) | 3));
   BOOST_TEST(b.read<std::uint64_t>(0xA000 + 8 * 4) == 0u);
@@ -213,7 +213,7 @@ BOOST_AUTO_TEST_CASE(bzimage_zero_page_page_tables_gdt_and_long_mode_entry) {
   // vCPU 0: long mode at startup_64 (load address + 0x200), RSI = zero page.
   const VcpuContext& v = b.dom().vcpu_contexts().at(0);
   BOOST_TEST(v.rip == 0x100200u);
-  BOOST_TEST(b.note("entry") == 0x100200u);
+  BOOST_TEST(b.state().entry.value_or(0) == 0x100200u);
   BOOST_TEST(v.rsi == 0x7000u);
   BOOST_TEST(v.cr3 == 0x9000u);
   BOOST_TEST((v.cr0 & VcpuContext::kCr0Pg) != 0u);
@@ -231,8 +231,8 @@ BOOST_AUTO_TEST_CASE(bzimage_zero_page_page_tables_gdt_and_long_mode_entry) {
 
   // All RAM populated (the legacy area too), 2 MiB extents where granted.
   BOOST_TEST(all_populated(b, 0, 128ull << 20));
-  BOOST_TEST(b.note("extents_2m") == 64u);
-  BOOST_TEST(b.note("pages_4k") == 0u);
+  BOOST_TEST(b.state().memory->ram.extents_2m == 64u);
+  BOOST_TEST(b.state().memory->ram.pages_4k == 0u);
   BOOST_TEST(b.calls->index_of("unpause") == -1);
 }
 
@@ -245,7 +245,7 @@ BOOST_AUTO_TEST_CASE(pvh_start_info_memmap_modlist_and_segments) {
   c.cmdline = "console=ttyS0 pvh=yes";
   Build b(c);
   b.rethrow();
-  BOOST_TEST(b.ctx->notes.at("build_pv.mode") == "pvh");
+  BOOST_TEST((b.state().entry_kind == EntryKind::hvm_start_info));
 
   // vCPU 0: flat 32-bit at the note's entry, EBX = start info.
   const auto eh = at<Elf32_Ehdr>(elf, 0);
@@ -267,6 +267,12 @@ BOOST_AUTO_TEST_CASE(pvh_start_info_memmap_modlist_and_segments) {
   BOOST_TEST(m.paddr % 4096 == 0u);
   BOOST_TEST(m.paddr + m.size <= (64ull << 20));
   BOOST_TEST((b.mem(m.paddr, m.size) == ramdisk));
+  // The build state says the same.
+  BOOST_TEST(b.state().start_info.value_or(0) == 0x6000u);
+  BOOST_TEST(!b.state().zero_page);
+  BOOST_TEST(b.state().entry.value_or(0) == eh.e_entry);
+  BOOST_TEST((b.state().ramdisk == GuestRange{m.paddr, m.size}));
+  BOOST_TEST((b.state().cmdline == GuestRange{si.cmdline_paddr, c.cmdline.size() + 1}));
   BOOST_REQUIRE(si.memmap_entries == 2u);
   const auto e0 = b.read<hvm_memmap_table_entry>(si.memmap_paddr);
   const auto e1 = b.read<hvm_memmap_table_entry>(si.memmap_paddr + sizeof e0);
@@ -307,7 +313,7 @@ BOOST_AUTO_TEST_CASE(mp_table_on_kvm_describes_the_in_kernel_irqchip) {
     c.maxvcpus = 3;
     Build b(c, {}, "auto", "kvm");
     b.rethrow();
-    BOOST_TEST(b.note("mp_table") == 0xF0000u);
+    BOOST_TEST(b.state().mp_table.value_or(0) == 0xF0000u);
     const std::string fp = b.mem(0xF0000, 16);
     BOOST_TEST(fp.substr(0, 4) == "_MP_");
     BOOST_TEST(at<std::uint32_t>(fp, 4) == 0xF0010u);  // the configuration table
@@ -362,7 +368,7 @@ BOOST_AUTO_TEST_CASE(mp_table_on_kvm_describes_the_in_kernel_irqchip) {
   for (const char* other : {"", "xen"}) {
     Build b(domain(DomainType::pvh, 64ull << 20, TEST_PVHKERNEL), {}, "auto", other);
     b.rethrow();
-    BOOST_TEST(b.note("mp_table") == 0u);
+    BOOST_TEST(b.state().mp_table.value_or(0) == 0u);
     BOOST_TEST(b.mem(0xF0000, 16) == std::string(16, '\0'));
   }
   // More vCPUs than APIC ids below the IOAPIC's: a clear error before any memory is populated.
@@ -400,9 +406,9 @@ BOOST_AUTO_TEST_CASE(memory_above_4g_and_extent_fallback) {
     BOOST_TEST(bp.e820_table[2].addr == k4G);
     BOOST_TEST(bp.e820_table[2].size == (5ull << 30) - 0xF0000000ull);
     // [0, 3.75G): 3 x 1G + 384 x 2M; [4G, 5.25G): 1 x 1G + 128 x 2M.
-    BOOST_TEST(b.note("extents_1g") == 4u);
-    BOOST_TEST(b.note("extents_2m") == 512u);
-    BOOST_TEST(b.note("pages_4k") == 0u);
+    BOOST_TEST(b.state().memory->ram.extents_1g == 4u);
+    BOOST_TEST(b.state().memory->ram.extents_2m == 512u);
+    BOOST_TEST(b.state().memory->ram.pages_4k == 0u);
     BOOST_TEST(b.dom().populate_stats().extents_1g == 4u);
     BOOST_TEST(!b.dom().populated(0xF0000));  // the MMIO hole stays empty
   }
@@ -411,8 +417,8 @@ BOOST_AUTO_TEST_CASE(memory_above_4g_and_extent_fallback) {
     o.max_order = 9;  // no 1 GiB pages: 2 MiB everywhere
     Build b(c, o);
     b.rethrow();
-    BOOST_TEST(b.note("extents_1g") == 0u);
-    BOOST_TEST(b.note("extents_2m") == 2560u);
+    BOOST_TEST(b.state().memory->ram.extents_1g == 0u);
+    BOOST_TEST(b.state().memory->ram.extents_2m == 2560u);
   }
   {
     test::RecordingOptions o;
@@ -420,8 +426,8 @@ BOOST_AUTO_TEST_CASE(memory_above_4g_and_extent_fallback) {
     c.memory = 64ull << 20;
     Build b(c, o);
     b.rethrow();
-    BOOST_TEST(b.note("extents_2m") == 0u);
-    BOOST_TEST(b.note("pages_4k") == 16384u);
+    BOOST_TEST(b.state().memory->ram.extents_2m == 0u);
+    BOOST_TEST(b.state().memory->ram.pages_4k == 16384u);
     BOOST_TEST(b.dom().populate_stats().pages_4k == 16384u);
   }
 }
@@ -431,12 +437,12 @@ BOOST_AUTO_TEST_CASE(entry_choice_and_platform_checks) {
   {
     Build b(domain(DomainType::pv, 16ull << 20, TEST_PVHKERNEL), {}, "pvh");
     b.rethrow();
-    BOOST_TEST(b.ctx->notes.at("build_pv.mode") == "pvh");
+    BOOST_TEST((b.state().entry_kind == EntryKind::hvm_start_info));
   }
   {
     Build b(domain(DomainType::pvh, 16ull << 20, TEST_BZIMAGE), {}, "linux64");
     b.rethrow();
-    BOOST_TEST(b.ctx->notes.at("build_pv.mode") == "linux64");
+    BOOST_TEST((b.state().entry_kind == EntryKind::linux64));
   }
   {
     Build b(domain(DomainType::pvh, 16ull << 20, TEST_BZIMAGE));
@@ -485,7 +491,7 @@ BOOST_AUTO_TEST_CASE(entry_choice_and_platform_checks) {
     c.memory = 24ull << 20;
     Build b2(c);
     b2.rethrow();
-    BOOST_TEST(b2.note("ramdisk") == 0x1500000u);
+    BOOST_TEST(b2.state().ramdisk.value_or(GuestRange{}).start == 0x1500000u);
   }
   {
     DomainConfig c = domain(DomainType::pv, 16ull << 20, "");
@@ -653,7 +659,7 @@ BOOST_AUTO_TEST_CASE(a_cancelled_build_stops_before_populating) {
   Build b(domain(DomainType::pv, 64ull << 20, TEST_BZIMAGE), {}, "auto", "", true);
   BOOST_CHECK_THROW(b.rethrow(), CancelledError);
   BOOST_TEST(b.calls->index_of("populate_physmap") == -1);
-  BOOST_TEST(b.ctx->notes.count("build_pv.entry") == 0u);
+  BOOST_TEST(!b.state().entry);
 }
 
 // ---- malformed images ------------------------------------------------------

@@ -51,12 +51,17 @@ std::vector<FaultCell> platform_cells() {
   };
   // Every operation the real stages call, in the order they first call it.
   const std::vector<Op> ops = {
-      {"make", "create_domain", false},      {"make", "store.transact", false},
-      {"build_pre", "set_max_vcpus", false}, {"build_pre", "set_max_memory", false},
-      {"build", "populate_physmap", true},   {"build", "map", true},
-      {"build", "set_hvm_param", true},      {"build", "set_vcpu_context", true},
-      {"build_post", "hvm_param", false},    {"build_post", "store.introduce_domain", false},
-      {"unpause", "unpause", false},         {"wait", "set_event_handler", false},
+      {"make", "create_domain", false},
+      {"make", "store.transact", false},
+      {"build_pre", "set_max_vcpus", false},
+      {"build_pre", "set_max_memory", false},
+      {"build", "populate_physmap", true},
+      {"build", "map", true},
+      {"build", "set_hvm_param", true},
+      {"build", "set_vcpu_context", true},
+      {"build_post", "store.introduce_domain", false},
+      {"unpause", "unpause", false},
+      {"wait", "set_event_handler", false},
   };
   std::vector<FaultCell> cells;
   for (const auto& op : ops)

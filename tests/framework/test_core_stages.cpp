@@ -1,12 +1,6 @@
 #define BOOST_TEST_MODULE core_stages
 #include <boost/test/unit_test.hpp>
 
-#include <stdint.h>
-
-#include <xen/xen.h>
-
-#include <xen/hvm/params.h>
-
 #include "plugin/plugin_loader.hpp"
 #include "runner/domain_run.hpp"
 #include "support/recording_platform.hpp"
@@ -19,17 +13,34 @@ using hvmtool::test::NullLogger;
 
 namespace {
 
-// A build stage standing in for a builder: publishes the store ring the way
-// build_hvm does, so build_post has something to write.
+// A build stage standing in for a builder: leaves the rings' frames and
+// ports in the build state, as build_xen_pv does, so build_post has
+// something to write; and keeps the uuid make left there.
 class PublishRingsStage final : public Stage {
  public:
+  explicit PublishRingsStage(std::shared_ptr<std::optional<Uuid>> uuid) : uuid_(std::move(uuid)) {}
   std::string_view name() const override { return "publish"; }
   void async_run(StageContext& ctx, Completion done) override {
-    ctx.require_domain().set_hvm_param(HVM_PARAM_STORE_PFN, 0xfeffc);
-    ctx.require_domain().set_hvm_param(HVM_PARAM_CONSOLE_PFN, 0xfefff);
+    *uuid_ = ctx.state.uuid;
+    ctx.state.store = {0xfeffc, 21};
+    ctx.state.console = {0xfefff, 22};
     done(nullptr);
   }
+
+ private:
+  std::shared_ptr<std::optional<Uuid>> uuid_;
 };
+
+std::string uuid_text(const Uuid& u) {
+  std::string s;
+  for (std::size_t i = 0; i < u.size(); ++i) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    if (i == 4 || i == 6 || i == 8 || i == 10) s += '-';
+    s += kHex[u[i] >> 4];
+    s += kHex[u[i] & 15];
+  }
+  return s;
+}
 
 struct CoreFixture {
   boost::asio::io_context io;
@@ -39,6 +50,7 @@ struct CoreFixture {
   PluginLoader loader{{test::build_dir() / "plugins"}};
   NullLogger log;
   PluginParams no_params;
+  std::shared_ptr<std::optional<Uuid>> uuid_at_build = std::make_shared<std::optional<Uuid>>();
 
   CoreFixture() {
     test::RecordingOptions o;
@@ -53,7 +65,7 @@ struct CoreFixture {
     for (StageSlot slot : kStageOrder) {
       const std::size_t i = index_of(slot);
       if (slot == StageSlot::build) {
-        p.stages[i] = std::make_shared<PublishRingsStage>();
+        p.stages[i] = std::make_shared<PublishRingsStage>(uuid_at_build);
         p.plugin_names[i] = "publish";
       } else {
         std::string plugin = slot == StageSlot::bootloader ? "none" : "core";
@@ -95,7 +107,9 @@ BOOST_AUTO_TEST_CASE(core_stages_create_write_the_store_run_and_tear_down) {
   BOOST_TEST(s.at("/local/domain/1/name") == "web");
   BOOST_TEST(s.at("/local/domain/1/domid") == "1");
   const std::string vm = s.at("/local/domain/1/vm");
-  BOOST_TEST(vm.starts_with("/vm/"));
+  // make's uuid, handed to the later stages in the build state.
+  BOOST_REQUIRE(*f.uuid_at_build);
+  BOOST_TEST(vm == "/vm/" + uuid_text(**f.uuid_at_build));
   BOOST_TEST(s.at(vm + "/name") == "web");
   BOOST_TEST(s.at("/local/domain/1/memory/static-max") == "524288");
   BOOST_TEST(s.at("/local/domain/1/memory/target") == "262144");
@@ -103,6 +117,8 @@ BOOST_AUTO_TEST_CASE(core_stages_create_write_the_store_run_and_tear_down) {
   BOOST_TEST(s.at("/local/domain/1/cpu/3/availability") == "offline");
   BOOST_TEST(s.at("/local/domain/1/store/ring-ref") == std::to_string(0xfeffc));
   BOOST_TEST(s.at("/local/domain/1/console/ring-ref") == std::to_string(0xfefff));
+  BOOST_TEST(s.at("/local/domain/1/store/port") == "21");
+  BOOST_TEST(s.at("/local/domain/1/console/port") == "22");
 
   // Limits set by build_pre, domain introduced by build_post.
   BOOST_TEST(f.calls->contains("set_max_vcpus 4"));

@@ -45,5 +45,5 @@ BOOST_AUTO_TEST_CASE(out_of_tree_plugin_builds_against_the_installed_package_and
   std::ifstream in(marker);
   std::string line;
   std::getline(in, line);
-  BOOST_TEST(line == "vendor_hello ran for vendored domid 1");
+  BOOST_TEST(line == "vendor_hello ran for vendored domid 1 uuid version 4");
 }

@@ -60,8 +60,24 @@ BOOST_AUTO_TEST_CASE(abi_mismatch_is_refused_naming_the_file_and_both_versions) 
   const std::string file = (test::test_plugin_dir() / "hvmtool-abimismatch.so").string();
   BOOST_TEST(error_of([&] { loader.load("abimismatch"); }) ==
              file +
-                 ": plugin API version 999, but this hvmtool (0.1.0) uses API version 1: rebuild the plugin "
+                 ": plugin 'abimismatch' was built for plugin API 999; this hvmtool (0.1.0) has API 2 (API 999 is "
+                 "newer than this hvmtool): rebuild the plugin against this hvmtool's headers");
+}
+
+// A plugin from before the build state: the message says what changed.
+BOOST_AUTO_TEST_CASE(an_older_plugin_is_refused_saying_what_changed_since_its_version) {
+  auto loader = test_loader();
+  const std::string file = (test::test_plugin_dir() / "hvmtool-apiv1.so").string();
+  BOOST_TEST(error_of([&] { loader.load("apiv1"); }) ==
+             file +
+                 ": plugin 'apiv1' was built for plugin API 1; this hvmtool (0.1.0) has API 2 (2: "
+                 "StageContext::notes replaced by the typed BuildState (StageContext::state)): rebuild the plugin "
                  "against this hvmtool's headers");
+  // Every change since, oldest first.
+  BOOST_TEST(api_mismatch("old", 0) ==
+             "plugin 'old' was built for plugin API 0; this hvmtool (0.1.0) has API 2 (1: the first plugin API; 2: "
+             "StageContext::notes replaced by the typed BuildState (StageContext::state)): rebuild the plugin "
+             "against this hvmtool's headers");
 }
 
 BOOST_AUTO_TEST_CASE(a_library_that_is_not_a_plugin_is_refused) {
@@ -119,7 +135,7 @@ BOOST_AUTO_TEST_CASE(discover_lists_plugins_and_the_errors_of_broken_ones) {
   BOOST_REQUIRE(by_name.count("core"));
   BOOST_TEST(by_name["core"].stages.size() == 5u);
   BOOST_REQUIRE(by_name.count("abimismatch"));
-  BOOST_TEST(by_name["abimismatch"].error.find("plugin API version 999") != std::string::npos);
+  BOOST_TEST(by_name["abimismatch"].error.find("was built for plugin API 999") != std::string::npos);
   BOOST_REQUIRE(by_name.count("testplatform"));
   BOOST_TEST(by_name["testplatform"].platform);
 }

@@ -18,7 +18,6 @@ class ScriptedStage final : public hvmtool::Stage {
   std::string_view name() const override { return "teststage"; }
   void async_run(hvmtool::StageContext& ctx, hvmtool::Completion done) override {
     if (!marker_.empty()) std::ofstream(marker_, std::ios::app) << to_string(slot_) << "\n";
-    ctx.notes["teststage." + std::string(to_string(slot_))] = "ran";
     if (behaviour_ == "throw") throw hvmtool::Error("teststage: thrown on purpose");
     if (behaviour_ == "fail") {
       done(std::make_exception_ptr(hvmtool::Error("teststage: failed on purpose")));

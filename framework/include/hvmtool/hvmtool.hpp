@@ -1,6 +1,7 @@
 #pragma once
 
 // The whole public plugin API. A vendor plugin includes this and nothing else.
+#include "hvmtool/build_state.hpp"
 #include "hvmtool/config.hpp"
 #include "hvmtool/domain.hpp"
 #include "hvmtool/error.hpp"

@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <filesystem>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "hvmtool/build_state.hpp"
 #include "hvmtool/config.hpp"
 #include "hvmtool/domain.hpp"
 #include "hvmtool/firmware.hpp"
@@ -58,8 +58,8 @@ struct HVMTOOL_API StageContext {
 
   std::unique_ptr<Domain> domain;  // created by make, destroyed by the runner
   BootPayload boot;
-  // Free-form results one stage leaves for a later one (e.g. "store.port").
-  std::map<std::string, std::string> notes;
+  // What make and the builder leave for build_post (and for tests).
+  BuildState state;
   // How the guest ended; set by the wait stage.
   std::optional<DomainEvent> fate;
   // Set when the run is cancelled or its stage timed out; long jobs poll it.

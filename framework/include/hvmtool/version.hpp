@@ -2,10 +2,23 @@
 
 // The plugin ABI version. A plugin built against a different value is refused by
 // the loader before any of its C++ symbols are touched, because every interface
-// in this folder crosses the library boundary by vtable layout.
-#define HVMTOOL_API_VERSION 1u
+// in this folder crosses the library boundary by vtable layout, and every
+// struct in it by its layout (tests/framework/test_api_layout.cpp pins them).
+#define HVMTOOL_API_VERSION 2u
 
 namespace hvmtool {
 inline constexpr unsigned kApiVersion = HVMTOOL_API_VERSION;
 inline constexpr const char* kVersionString = "0.1.0";
+
+// What each API version changed, oldest first: the loader quotes the entries
+// between a plugin's version and this one when it refuses the plugin. A
+// version bump adds its entry here.
+struct ApiChange {
+  unsigned version;
+  const char* what;
+};
+inline constexpr ApiChange kApiChanges[] = {
+    {1, "the first plugin API"},
+    {2, "StageContext::notes replaced by the typed BuildState (StageContext::state)"},
+};
 }  // namespace hvmtool

@@ -47,6 +47,22 @@ std::string join_paths(const std::vector<fs::path>& paths) {
 
 }  // namespace
 
+std::string api_mismatch(const std::string& plugin, unsigned version) {
+  std::string changes;
+  if (version > kApiVersion) {
+    changes = "API " + std::to_string(version) + " is newer than this hvmtool";
+  } else {
+    for (const ApiChange& c : kApiChanges) {
+      if (c.version <= version || c.version > kApiVersion) continue;
+      if (!changes.empty()) changes += "; ";
+      changes += std::to_string(c.version) + ": " + c.what;
+    }
+  }
+  return "plugin '" + plugin + "' was built for plugin API " + std::to_string(version) + "; this hvmtool (" +
+         kVersionString + ") has API " + std::to_string(kApiVersion) + " (" + changes +
+         "): rebuild the plugin against this hvmtool's headers";
+}
+
 std::string plugin_file_name(const std::string& name) {
   return std::string(kFilePrefix) + name + std::string(kFileSuffix);
 }
@@ -117,17 +133,14 @@ std::shared_ptr<Plugin> PluginLoader::load_file(const fs::path& file, const std:
   // against another API version may have incompatible vtables.
   if (!library->has(kVersionSymbol))
     throw PluginError(file.string() + ": not an hvmtool plugin (it exports no " + std::string(kVersionSymbol) + ")");
+  const std::string who = expected_name.empty() ? file.filename().string() : expected_name;
   unsigned version = library->get<unsigned()>(kVersionSymbol)();
-  if (version != kApiVersion)
-    throw PluginError(file.string() + ": plugin API version " + std::to_string(version) + ", but this hvmtool (" +
-                      kVersionString + ") uses API version " + std::to_string(kApiVersion) +
-                      ": rebuild the plugin against this hvmtool's headers");
+  if (version != kApiVersion) throw PluginError(file.string() + ": " + api_mismatch(who, version));
   if (!library->has(kFactoryAlias))
     throw PluginError(file.string() + ": exports no " + std::string(kFactoryAlias) +
                       " factory (use HVMTOOL_PLUGIN(YourClass))");
   // From here on every call runs plugin code, so it goes through the
   // boundary; `library` is held until the plugin object owns it.
-  const std::string who = expected_name.empty() ? file.filename().string() : expected_name;
   auto& factory = library->get_alias<PluginFactory>(kFactoryAlias);
   std::unique_ptr<Plugin> made = call_plugin(who, "factory", [&] { return factory(); });
   if (!made) throw PluginError(file.string() + ": plugin factory returned nothing");

@@ -25,6 +25,10 @@ struct PluginFileInfo {
   std::string error;  // non-empty if the file could not be loaded
 };
 
+// Why a plugin built for API `version` is refused: both versions and what
+// changed between them (kApiChanges).
+HVMTOOL_API std::string api_mismatch(const std::string& plugin, unsigned version);
+
 // Finds plugins (hvmtool-NAME.so) on a search path and loads them with
 // Boost.DLL. Every object handed out holds a reference to the library it came
 // from, so a library stays mapped while anything it created is alive, even

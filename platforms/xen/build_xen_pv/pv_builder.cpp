@@ -81,20 +81,19 @@ void BuildXenPvStage::async_run(StageContext& ctx, Completion done) {
   auto cancelled = ctx.cancelled;
   run_blocking(
       ctx, [api, in, out] { *out = build_pv(*api, *in); },
-      [&ctx, &domain, in, out, cancelled, done = std::move(done)](std::exception_ptr error) {
+      [&ctx, in, out, cancelled, done = std::move(done)](std::exception_ptr error) {
         if (cancelled->load()) {
           done(error ? error : std::make_exception_ptr(CancelledError("build_xen_pv: cancelled")));
           return;
         }
         if (!error) {
           try {
-            // build_post reads the frames through these and the ports through the notes.
-            domain.set_hvm_param(HVM_PARAM_STORE_PFN, out->store_mfn);
-            domain.set_hvm_param(HVM_PARAM_CONSOLE_PFN, out->console_mfn);
-            ctx.notes["store.port"] = std::to_string(in->setup.xenstore_evtchn);
-            ctx.notes["console.port"] = std::to_string(in->setup.console_evtchn);
-            ctx.notes["build_xen_pv.store_mfn"] = std::to_string(out->store_mfn);
-            ctx.notes["build_xen_pv.console_mfn"] = std::to_string(out->console_mfn);
+            // A PV guest's rings are machine frames xc_dom chose; build_post
+            // writes them and the ports into the store.
+            BuildState& s = ctx.state;
+            s.store = {out->store_mfn, in->setup.xenstore_evtchn};
+            s.console = {out->console_mfn, in->setup.console_evtchn};
+            s.entry_kind = EntryKind::xen_pv;
             ctx.log.info("build_xen_pv: " + in->kernel + " built by xc_dom_* (" + std::to_string(in->memory_mb) +
                          " MiB, store mfn " + std::to_string(out->store_mfn) + ", console mfn " +
                          std::to_string(out->console_mfn) + ")");

@@ -188,7 +188,9 @@ GuestMapping XenDomain::map(std::uint64_t gpa, std::size_t len) {
 
 void XenDomain::set_hvm_param(std::uint32_t index, std::uint64_t value) {
   if (type_ == DomainType::pv) {
-    // A PV builder publishes its store/console frames here for build_post.
+    // A PV domain has no HVM params: kept here, never sent to Xen. (Until
+    // plugin API 2 build_xen_pv handed build_post its frames this way; the
+    // build state carries them now.)
     std::lock_guard lock(mu_);
     pv_params_[index] = value;
     return;

@@ -21,7 +21,8 @@ using namespace hvmtool::xen::test;
 namespace {
 
 // What build_hvm does to a domain, in small: 1 GiB first (falling back on
-// 0), then 2 MiB, special pages, params, vCPU 0.
+// 0), then 2 MiB, special pages, params, vCPU 0, and the rings' frames in
+// the build state.
 std::shared_ptr<Stage> mini_hvm_builder() {
   return std::make_shared<FunctionStage>([](StageContext& ctx) {
     Domain& d = ctx.require_domain();
@@ -35,6 +36,8 @@ std::shared_ptr<Stage> mini_hvm_builder() {
     }
     d.set_hvm_param(HVM_PARAM_STORE_PFN, 0xfeffc);
     d.set_hvm_param(HVM_PARAM_CONSOLE_PFN, 0xfefff);
+    ctx.state.store.frame = 0xfeffc;
+    ctx.state.console.frame = 0xfefff;
     d.set_vcpu_context(0, VcpuContext::flat32(0x100000, 0x6000));
   });
 }
