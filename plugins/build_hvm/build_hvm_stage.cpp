@@ -180,12 +180,6 @@ void write(Domain& d, std::uint64_t gpa, const void* data, std::size_t len) {
   std::memcpy(m.data(), data, len);
 }
 
-void zero(Domain& d, std::uint64_t gpa, std::size_t len) {
-  if (!len) return;
-  GuestMapping m = d.map(gpa, len);
-  std::memset(m.data(), 0, len);
-}
-
 void build(Domain& d, const Inputs& in, Outputs& out, Logger& log,
            const std::shared_ptr<std::atomic<bool>>& cancelled) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -230,8 +224,7 @@ void build(Domain& d, const Inputs& in, Outputs& out, Logger& log,
 
   // Memory.
   out.extents = populate_ram(d, layout, check);
-  d.populate_physmap(kIoreqServerPfn, kNrIoreqServerPages + kNrSpecialPages, 0);
-  out.special_4k = kNrIoreqServerPages + kNrSpecialPages;
+  out.special_4k = common::xen_special::populate(d);
   if (flash_window) {
     const std::uint64_t pages = flash_window >> kPageShift;
     if (d.populate_physmap((k4G - flash_window) >> kPageShift, pages, 0) != pages)
@@ -328,25 +321,9 @@ void build(Domain& d, const Inputs& in, Outputs& out, Logger& log,
   }
 
   // Special pages and ioreq server pages: zeroed, then the params.
-  zero(d, kIoreqServerPfn << kPageShift, (kNrIoreqServerPages + kNrSpecialPages) << kPageShift);
-  {
-    std::vector<std::uint32_t> pt(1024);
-    for (std::uint32_t i = 0; i < 1024; ++i)
-      pt[i] = (i << 22) | 0x1 /*P*/ | 0x2 /*RW*/ | 0x4 /*US*/ | 0x20 /*A*/ | 0x40 /*D*/ | 0x80 /*PSE*/;
-    write(d, special_pfn(ident_pt) << kPageShift, pt.data(), pt.size() * sizeof pt[0]);
-  }
-  out.store_pfn = special_pfn(xenstore);
-  out.console_pfn = special_pfn(console);
-  d.set_hvm_param(HVM_PARAM_STORE_PFN, out.store_pfn);
-  d.set_hvm_param(HVM_PARAM_BUFIOREQ_PFN, special_pfn(bufioreq));
-  d.set_hvm_param(HVM_PARAM_IOREQ_PFN, special_pfn(ioreq));
-  d.set_hvm_param(HVM_PARAM_CONSOLE_PFN, out.console_pfn);
-  d.set_hvm_param(HVM_PARAM_PAGING_RING_PFN, special_pfn(paging));
-  d.set_hvm_param(HVM_PARAM_MONITOR_RING_PFN, special_pfn(access));
-  d.set_hvm_param(HVM_PARAM_SHARING_RING_PFN, special_pfn(sharing));
-  d.set_hvm_param(HVM_PARAM_IDENT_PT, special_pfn(ident_pt) << kPageShift);
-  d.set_hvm_param(HVM_PARAM_IOREQ_SERVER_PFN, kIoreqServerPfn);
-  d.set_hvm_param(HVM_PARAM_NR_IOREQ_SERVER_PAGES, kNrIoreqServerPages);
+  common::xen_special::publish(d);
+  out.store_pfn = common::xen_special::special_pfn(common::xen_special::xenstore);
+  out.console_pfn = common::xen_special::special_pfn(common::xen_special::console);
 
   // vCPU 0.
   out.entry = image.entry;

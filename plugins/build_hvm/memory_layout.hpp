@@ -5,29 +5,18 @@
 #include <functional>
 
 #include <hvmtool/domain.hpp>
+#include <hvmtool_common/xen_special_pages.hpp>
 
 namespace hvmtool::build_hvm {
 
 inline constexpr std::uint64_t k4G = 1ull << 32;
 inline constexpr std::uint64_t kVgaHoleStart = 0xA0000, kVgaHoleEnd = 0xC0000;
 inline constexpr std::uint64_t kHvmInfoPaddr = 0x9F800;
-// Xen's special pages (xg_dom_x86.c): special_pfn(x) = 0xff000 - 8 + x.
-inline constexpr std::uint64_t kSpecialPfnEnd = 0xFF000, kNrSpecialPages = 8;
-inline constexpr std::uint64_t kSpecialPfnStart = kSpecialPfnEnd - kNrSpecialPages;  // 0xFEFF8
-enum SpecialPage : unsigned {
-  paging = 0,
-  access = 1,
-  sharing = 2,
-  bufioreq = 3,
-  xenstore = 4,
-  ioreq = 5,
-  ident_pt = 6,
-  console = 7
-};
-constexpr std::uint64_t special_pfn(unsigned x) { return kSpecialPfnStart + x; }
-// ioreq server pages directly below them; reserved_mem_pgstart is the first.
-inline constexpr std::uint64_t kNrIoreqServerPages = 8;
-inline constexpr std::uint64_t kIoreqServerPfn = kSpecialPfnStart - kNrIoreqServerPages;  // 0xFEFF0
+// Xen's special pages and the ioreq server pages below them
+// (hvmtool_common/xen_special_pages.hpp); reserved_mem_pgstart is the first.
+using common::xen_special::kIoreqServerPfn;
+using common::xen_special::kNrIoreqServerPages;
+using common::xen_special::kSpecialPfnEnd;
 inline constexpr std::uint64_t kReservedPgStart = kIoreqServerPfn;
 
 struct MemoryLayout {

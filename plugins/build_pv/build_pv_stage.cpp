@@ -6,6 +6,7 @@
 #include "bzimage.hpp"
 #include "hvmtool_common/image_file.hpp"
 #include "hvmtool_common/populate.hpp"
+#include "hvmtool_common/xen_special_pages.hpp"
 #include "layout.hpp"
 #include "mptable.hpp"
 #include "pvh.hpp"
@@ -23,7 +24,8 @@ struct Inputs {
   DomainConfig config;
   BootPayload boot;
   EntryMode mode = EntryMode::linux64;
-  bool mp_table = false;  // describe the kvm platform's interrupt controllers
+  bool mp_table = false;           // describe the platform's interrupt controllers
+  bool xen_special_pages = false;  // the store and console rings, for the platform's back ends
 };
 
 struct Outputs {
@@ -32,6 +34,7 @@ struct Outputs {
   std::uint64_t kernel_low = 0, kernel_high = 0;
   std::uint64_t cmdline = 0, ramdisk = 0, ramdisk_size = 0;
   std::uint64_t mp_table = 0;  // 0 = none
+  std::uint64_t special_pages = 0;
   std::chrono::milliseconds populate_time{}, total_time{};
 };
 
@@ -57,7 +60,7 @@ void build(Domain& d, const Inputs& in, Outputs& out, const std::shared_ptr<std:
   auto check = [&] {
     if (cancelled->load()) throw CancelledError("build_pv: cancelled");
   };
-  const Layout layout = compute_layout(in.config.memory, in.config.mmio_hole);
+  const Layout layout = compute_layout(in.config.memory, in.config.mmio_hole, in.xen_special_pages);
   if (in.boot.kernel.empty()) throw Error("build_pv: no kernel (domain.kernel) to boot");
   const std::string kfile = in.boot.kernel.string();
 
@@ -115,6 +118,7 @@ void build(Domain& d, const Inputs& in, Outputs& out, const std::shared_ptr<std:
   // Memory: all of it, 0xA0000-0xFFFFF included (only the E820 leaves it out).
   common::populate_ram_range(d, 0, layout.low_end >> 12, out.extents, check);
   if (layout.high_bytes) common::populate_ram_range(d, k4G >> 12, layout.high_end() >> 12, out.extents, check);
+  if (in.xen_special_pages) out.special_pages = common::xen_special::populate(d);
   out.populate_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
   check();
 
@@ -143,6 +147,7 @@ void build(Domain& d, const Inputs& in, Outputs& out, const std::shared_ptr<std:
     write(d, kMpTableAddr, mp_table);
     out.mp_table = kMpTableAddr;
   }
+  if (in.xen_special_pages) common::xen_special::publish(d);
 
   if (linux64) {
     write(d, kZeroPageAddr, make_zero_page(kernel, bz, layout.e820, out.cmdline, out.ramdisk, out.ramdisk_size));
@@ -170,9 +175,10 @@ void build(Domain& d, const Inputs& in, Outputs& out, const std::shared_ptr<std:
 }
 
 EntryMode resolve(EntryChoice choice, const StageContext& ctx) {
-  if (ctx.config.type == DomainType::pv && ctx.platform.name() == "xen")
-    throw Error("build_pv: domain '" + ctx.config.name +
-                "' is type pv on xen: a classic PV kernel is built by the xen platform's PV builder, not build_pv "
+  if (ctx.config.type == DomainType::pv && ctx.platform.features().pv_domains)
+    throw Error("build_pv: domain '" + ctx.config.name + "' is type pv on " + std::string(ctx.platform.name()) +
+                ": a classic PV kernel is built by the " + std::string(ctx.platform.name()) +
+                " platform's PV builder, not build_pv "
                 "(stages: {build: build_xen_pv}), or use type: pvh");
   switch (choice) {
     case EntryChoice::linux64:
@@ -193,9 +199,10 @@ void BuildPvStage::async_run(StageContext& ctx, Completion done) {
   in->config = ctx.config;
   in->boot = ctx.boot;
   in->mode = resolve(entry_, ctx);
-  // The IOAPIC and PIT the table describes are KVM's in-kernel irqchip; Xen's
-  // PVH guests have neither (libxl gives them ACPI tables instead).
-  in->mp_table = ctx.platform.name() == "kvm";
+  // An MP table describes the platform's IOAPIC and PIT; Xen's PVH guests
+  // have neither (libxl gives them ACPI tables for the LAPICs instead).
+  in->mp_table = ctx.platform.features().ioapic;
+  in->xen_special_pages = ctx.platform.features().xen_special_pages;
   auto out = std::make_shared<Outputs>();
   auto cancelled = ctx.cancelled;
   run_blocking(
@@ -218,16 +225,24 @@ void BuildPvStage::async_run(StageContext& ctx, Completion done) {
           if (out->cmdline) s.cmdline = GuestRange{out->cmdline, in->boot.cmdline.size() + 1};
           if (out->ramdisk_size) s.ramdisk = GuestRange{out->ramdisk, out->ramdisk_size};
           if (out->mp_table) s.mp_table = out->mp_table;
-          s.memory = PopulatedMemory{{e.extents_1g, e.extents_2m, e.pages_4k}, 0};
+          s.memory = PopulatedMemory{{e.extents_1g, e.extents_2m, e.pages_4k}, out->special_pages};
+          if (out->special_pages) {
+            // The rings the platform's back ends (xenstored, xenconsoled) map.
+            s.store.frame = common::xen_special::special_pfn(common::xen_special::xenstore);
+            s.console.frame = common::xen_special::special_pfn(common::xen_special::console);
+          }
           ctx.log.info("build_pv: " + in->boot.kernel.string() + (pvh ? " (PVH ELF)" : " (bzImage, 64-bit entry)") +
                        " at " + hex(out->kernel_low) + "-" + hex(out->kernel_high) + ", entry " + hex(out->entry) +
                        (pvh ? ", start info " : ", zero page ") + hex(out->boot_info) +
                        (out->cmdline ? ", cmdline at " + hex(out->cmdline) : std::string(", no cmdline")) +
                        (out->ramdisk_size ? ", ramdisk at " + hex(out->ramdisk) + "+" + hex(out->ramdisk_size)
                                           : std::string(", no ramdisk")) +
-                       (out->mp_table ? ", MP table at " + hex(out->mp_table) : std::string()) + "; memory " +
-                       std::to_string(in->config.memory >> 20) + " MiB: " + std::to_string(e.extents_1g) + " x 1G, " +
-                       std::to_string(e.extents_2m) + " x 2M, " + std::to_string(e.pages_4k) + " x 4K in " +
+                       (out->mp_table ? ", MP table at " + hex(out->mp_table) : std::string()) +
+                       (out->special_pages ? ", " + std::to_string(out->special_pages) + " special pages at " +
+                                                 hex(common::xen_special::kFirstPfn << kPageShift)
+                                           : std::string()) +
+                       "; memory " + std::to_string(in->config.memory >> 20) + " MiB: " + std::to_string(e.extents_1g) +
+                       " x 1G, " + std::to_string(e.extents_2m) + " x 2M, " + std::to_string(e.pages_4k) + " x 4K in " +
                        std::to_string(out->populate_time.count()) + " ms; built in " +
                        std::to_string(out->total_time.count()) + " ms");
         }

@@ -42,7 +42,9 @@ struct Layout {
 };
 
 // RAM is [0, low_end) and [4 GiB, 4 GiB + high_bytes), all populated; the
-// E820 leaves 0xA0000-0xFFFFF out (legacy VGA/ROM area, as Firecracker does).
-Layout compute_layout(std::uint64_t memory, std::uint64_t mmio_hole);
+// E820 leaves 0xA0000-0xFFFFF out (legacy VGA/ROM area, as Firecracker does)
+// and, with Xen's special pages, marks their frames reserved (as libxl does
+// for PVH guests).
+Layout compute_layout(std::uint64_t memory, std::uint64_t mmio_hole, bool xen_special_pages = false);
 
 }  // namespace hvmtool::build_pv

@@ -29,7 +29,10 @@ std::vector<StoreWrite> make_entries(DomainId domid, const std::string& name, co
   // The guest writes its own feature flags and data; it owns these.
   for (const char* sub : {"data", "drivers", "feature", "attr", "error"})
     w.push_back({dom + "/" + sub, "", guest_writes});
-  w.push_back({dom + "/control/shutdown", "", guest_writes});
+  // The guest answers shutdown requests and says which it supports
+  // (Linux's xen:manage writes feature-poweroff at boot), as under libxl.
+  for (const char* node : {"shutdown", "feature-poweroff", "feature-reboot", "feature-suspend", "sysrq"})
+    w.push_back({dom + "/control/" + node, "", guest_writes});
   w.push_back({vm_path(uuid) + "/name", name, {}});
   w.push_back({vm_path(uuid) + "/uuid", uuid, {}});
   return w;

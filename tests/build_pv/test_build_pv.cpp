@@ -15,6 +15,7 @@
 #include <xen/xen.h>
 
 #include <xen/arch-x86/hvm/start_info.h>
+#include <xen/hvm/params.h>
 
 #include <cstring>
 #include <fstream>
@@ -56,13 +57,19 @@ void put(std::string& f, std::size_t off, T v) {
 
 constexpr std::uint64_t k4G = 1ull << 32;
 
-// A recording platform under another platform's name, for what build_pv
-// decides by the platform: "type pv belongs to xen", "an MP table on kvm".
+// A recording platform under another platform's name and with its
+// features, for what build_pv decides by the platform: "type pv belongs to
+// xen's own builder", "an MP table for kvm's IOAPIC", "Xen's special pages".
 class NamedPlatform final : public Platform {
  public:
   NamedPlatform(boost::asio::io_context& io, std::shared_ptr<test::CallLog> log, std::string name)
       : inner_(io, std::move(log)), name_(std::move(name)) {}
   std::string_view name() const override { return name_; }
+  PlatformFeatures features() const override {
+    if (name_ == "kvm") return {.ioapic = true};
+    if (name_ == "xen") return {.xen_special_pages = true, .pv_domains = true};
+    return {};
+  }
   void check_available() override { inner_.check_available(); }
   std::unique_ptr<Domain> create_domain(const DomainCreateInfo& info) override { return inner_.create_domain(info); }
   Store& store() override { return inner_.store(); }
@@ -379,6 +386,39 @@ BOOST_AUTO_TEST_CASE(mp_table_on_kvm_describes_the_in_kernel_irqchip) {
     BOOST_TEST(b.message() == "build_pv: an MP table lists 1 to 254 vCPUs, not 255 of 255");
     BOOST_TEST(b.calls->index_of("populate_physmap") == -1);
   }
+}
+
+// On a platform whose guests find their console and xenstore through Xen's
+// special pages (xen), a PVH build places them as libxenguest does: 16 pages
+// at 0xFEFF0000, zeroed, named by the HVM params, and reserved in the
+// memory map the guest is given. Elsewhere none are placed.
+BOOST_AUTO_TEST_CASE(pvh_on_xen_places_the_special_pages) {
+  DomainConfig c = domain(DomainType::pvh, 64ull << 20, TEST_PVHKERNEL);
+  Build b(c, {}, "auto", "xen");
+  b.rethrow();
+  BOOST_TEST(b.calls->contains("populate_physmap gpfn=0xfeff0 extents=16 order=0"));
+  BOOST_TEST(all_populated(b, 0xFEFF0000, 0xFF000000));
+  BOOST_TEST(b.mem(0xFEFF0000, 0x10000).find_first_not_of('\0') ==
+             0xE000u);  // the identity PT is the first non-zero page
+  BOOST_TEST(b.dom().hvm_param(HVM_PARAM_STORE_PFN) == 0xFEFFCu);
+  BOOST_TEST(b.dom().hvm_param(HVM_PARAM_CONSOLE_PFN) == 0xFEFFFu);
+  BOOST_TEST(b.dom().hvm_param(HVM_PARAM_IDENT_PT) == 0xFEFFE000u);
+  BOOST_TEST(b.read<std::uint32_t>(0xFEFFE000 + 4) == ((1u << 22) | 0xE7u));  // 4 MiB PSE, P RW US A D
+  const hvm_start_info si = b.read<hvm_start_info>(0x6000);
+  BOOST_REQUIRE(si.memmap_entries == 3u);
+  const auto e2 = b.read<hvm_memmap_table_entry>(si.memmap_paddr + 2 * sizeof(hvm_memmap_table_entry));
+  BOOST_TEST((e2.addr == 0xFEFF0000u && e2.size == 0x10000u && e2.type == XEN_HVM_MEMMAP_TYPE_RESERVED));
+  BOOST_REQUIRE(b.ctx->state.memory.has_value());
+  BOOST_TEST(b.ctx->state.memory->special_pages == 16u);
+  BOOST_TEST(b.ctx->state.store.frame.value_or(0) == 0xFEFFCu);  // for build_post
+  BOOST_TEST(b.ctx->state.console.frame.value_or(0) == 0xFEFFFu);
+
+  Build elsewhere(c, {}, "auto", "kvm");
+  elsewhere.rethrow();
+  BOOST_TEST(elsewhere.calls->index_of("populate_physmap gpfn=0xfeff0") == -1);
+  BOOST_TEST(elsewhere.calls->index_of("set_hvm_param") == -1);
+  BOOST_TEST(elsewhere.ctx->state.memory->special_pages == 0u);
+  BOOST_TEST(!elsewhere.ctx->state.store.frame.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(pvh_note_found_through_sections_without_pt_note) {

@@ -44,11 +44,29 @@ struct PlatformContext {
   const PluginParams& params;
 };
 
+// What a platform gives its guests beyond RAM and vCPUs. Builders ask this
+// rather than comparing platform names, so a vendor's platform gets the same
+// guests as the one it resembles.
+struct PlatformFeatures {
+  // Guests find their xenstore and console rings through Xen's special pages
+  // and HVM params (HVM_PARAM_STORE_PFN, _CONSOLE_PFN): a builder must place
+  // them (hvmtool_common/xen_special_pages.hpp).
+  bool xen_special_pages = false;
+  // An IOAPIC and a PIT at the PC's usual places, which a guest without
+  // firmware learns about from an MP table the builder writes.
+  bool ioapic = false;
+  // Classic (paravirtualised, non-HVM) PV domains, built by the platform's
+  // own PV builder rather than by a direct kernel boot.
+  bool pv_domains = false;
+};
+
 // A hypervisor: kvm (/dev/kvm) or xen (libxenctrl & co).
 class HVMTOOL_API Platform {
  public:
   virtual ~Platform() = default;
   virtual std::string_view name() const = 0;
+  // Nothing beyond RAM and vCPUs, unless the platform says so.
+  virtual PlatformFeatures features() const { return {}; }
 
   // Throws PlatformError with one clear line if this platform cannot run here
   // (no /dev/kvm, not a Xen dom0). Called before any stage runs.

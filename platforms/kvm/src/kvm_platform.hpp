@@ -24,6 +24,8 @@ class KvmPlatform : public Platform {
   KvmPlatform(boost::asio::io_context& io, Logger& log, KvmOptions options);
 
   std::string_view name() const override { return "kvm"; }
+  // The in-kernel irqchip (KVM_CREATE_IRQCHIP, KVM_CREATE_PIT2).
+  PlatformFeatures features() const override { return {.ioapic = true}; }
   void check_available() override;
   std::unique_ptr<Domain> create_domain(const DomainCreateInfo& info) override;
   Store& store() override { return *state_->store; }

@@ -92,7 +92,8 @@ BOOST_AUTO_TEST_CASE(hvm_run_writes_the_store_calls_in_order_and_tears_down) {
   is(vm, {{0, 'n'}, {7, 'r'}});
   is(dom + "/control", {{0, 'n'}, {7, 'r'}});
   is(dom + "/data", {{7, 'n'}});
-  is(dom + "/control/shutdown", {{7, 'n'}});
+  for (const char* node : {"shutdown", "feature-poweroff", "feature-reboot", "feature-suspend", "sysrq"})
+    is(dom + "/control/" + node, {{7, 'n'}});  // the guest's to write (Linux's xen:manage does at boot)
   is(dom + "/store/port", {{0, 'n'}, {7, 'r'}});
   // libxl__build_post's entries, with the platform's ports.
   BOOST_TEST(store.at(dom + "/memory/static-max") == "524288");
