@@ -19,6 +19,6 @@ struct ApiChange {
 };
 inline constexpr ApiChange kApiChanges[] = {
     {1, "the first plugin API"},
-    {2, "StageContext::notes replaced by the typed BuildState (StageContext::state)"},
+    {2, "StageContext::notes replaced by the typed BuildState (StageContext::state); Platform::features()"},
 };
 }  // namespace hvmtool
