@@ -54,5 +54,7 @@ tier_install_libs
 # The guest: Debian's kernel (bzImage or its vmlinux) and the marker initramfs.
 cp "$guest_kernel" "$dir/opt/xentier/guest/kernel"
 cp "$guest_initrd" "$dir/opt/xentier/guest/initrd.cpio.gz"
+# The bzImage too, for the HVM guest hvmloader boots (Linux's boot protocol).
+[[ -f $root/boot/vmlinuz-$kver ]] && cp "$root/boot/vmlinuz-$kver" "$dir/opt/xentier/guest/bzImage"
 
 tier_initramfs_pack "$out"

@@ -44,6 +44,7 @@ XENTIER_ONLY=$(sed -n 's/.*xentier_only=\([^ ]*\).*/\1/p' /proc/cmdline | tr + '
   XENTIER_HVMTOOL=/opt/hvmtool/bin/hvmtool \
   XENTIER_KERNEL=/opt/xentier/guest/kernel \
   XENTIER_RAMDISK=/opt/xentier/guest/initrd.cpio.gz \
+  XENTIER_BZIMAGE=/opt/xentier/guest/bzImage \
   XENTIER_HVM_KERNEL=/opt/hvmtool/guests/testkernel.bzImage \
   XENTIER_WORK=/tmp/xentier \
   sh /opt/xentier/dom0-tests.sh

@@ -11,6 +11,7 @@
 #   XENTIER_RAMDISK     guest initramfs whose /init prints HVMTOOL-INIT-MARKER
 #                       and powers off (build-guest-initramfs.sh) [required]
 #   XENTIER_HVM_KERNEL  payload hvmloader boots (build/tests/guests/testkernel.bzImage)
+#   XENTIER_BZIMAGE     Debian's bzImage, booted by hvmloader as a Linux HVM guest
 #   XENTIER_HVMLOADER   hvmloader for xl's HVM guest [$HVMTOOL_FIRMWARE_DIR/hvmloader]
 #   XENTIER_CONSOLE_DIR xenconsoled's guest logs [/var/log/xen/console]
 #   XENTIER_WORK        scratch folder [/tmp/xentier]
@@ -23,6 +24,7 @@ HVMTOOL=${XENTIER_HVMTOOL:-$(command -v hvmtool || echo hvmtool)}
 KERNEL=${XENTIER_KERNEL:-/boot/vmlinuz-$(uname -r)}
 RAMDISK=${XENTIER_RAMDISK:-}
 HVM_KERNEL=${XENTIER_HVM_KERNEL:-}
+BZIMAGE=${XENTIER_BZIMAGE:-}
 HVMLOADER=${XENTIER_HVMLOADER:-${HVMTOOL_FIRMWARE_DIR:-/usr/share/hvmtool/firmware}/hvmloader}
 CONSOLE_DIR=${XENTIER_CONSOLE_DIR:-/var/log/xen/console}
 W=${XENTIER_WORK:-/tmp/xentier}
@@ -315,6 +317,7 @@ series() {
 # figures KIND: the medians of the xl and hvmtool series, and their ratios.
 figures() {
   eval "_xc=\${xl_create_$1:-} _xm=\${xl_marker_$1:-} _hc=\${hvmtool_create_$1:-} _hm=\${hvmtool_marker_$1:-}"
+  [ -n "$_xc$_hc" ] || return 0
   echo "XENTIER: TIME $1 (median of $RUNS): create xl ${_xc:-n/a}s hvmtool ${_hc:-n/a}s ratio $(ratio "$_hc" "$_xc");" \
     "to the marker xl ${_xm:-n/a}s hvmtool ${_hm:-n/a}s ratio $(ratio "$_hm" "$_xm")"
 }
@@ -405,6 +408,43 @@ if wanted hvm-hvmtool && xen_plugin_ready hvm-hvmtool; then
     fi
     sed -n '/^domain /,$p' "$W/hvm-hvmtool.out" | sed 's/^/  timings: /'
     cleanup_domain "$name"
+  fi
+fi
+
+# --- 2b. Linux as an HVM guest through the project's hvmloader ---------------
+# No device model: hvmloader loads Debian's bzImage with the Linux boot
+# protocol; the console is the HVM PV console (hvc0: the ring and event
+# channel in Xen's special pages, which build_hvm places and build_post
+# publishes), the timer Xen's own emulated PIT/LAPIC. Like the PVH guest it
+# is cancelled if it has not ended 15 s after its marker.
+if wanted hvm-linux-hvmtool && xen_plugin_ready hvm-linux-hvmtool build_hvm; then
+  if [ ! -f "$HVMLOADER" ] || [ ! -f "$BZIMAGE" ]; then
+    skip "hvm-linux-hvmtool needs hvmloader and Debian's bzImage (${BZIMAGE:-XENTIER_BZIMAGE unset})"
+  else
+    cat >"$W/hvm-linux.yaml" <<YAML
+platform: xen
+domain:
+  name: xt-hvm-linux
+  type: hvm
+  memory: 256M
+  vcpus: 1
+  firmware: hvmloader
+  kernel: $BZIMAGE
+  ramdisk: $RAMDISK
+  cmdline: "console=hvc0 quiet"
+  logfile: $W/hvmtool-xt-hvm-linux.log
+  on_poweroff: destroy
+  on_reboot: destroy
+  on_crash: destroy
+  timeouts: {build: 120s, wait: 180s}
+YAML
+    if validate_or_fail hvm-linux-hvmtool "$W/hvm-linux.yaml"; then
+      CANCEL_AFTER_MARKER=15 series hvmtool 0 hvm-linux-hvmtool xt-hvm-linux "$W/hvm-linux.yaml" "$W/hvmtool-xt-hvm-linux.log"
+      sed -n '/^domain /,$p' "$W/hvm-linux-hvmtool.out" | sed 's/^/  timings: /'
+      # xl cannot boot Linux as an HVM guest without a device model; its
+      # create of the same hvmloader without one is hvm-xl's below.
+      echo "XENTIER: TIME hvm-linux (median of $RUNS): create hvmtool ${s_create:-n/a}s, to the marker ${s_marker:-n/a}s"
+    fi
   fi
 fi
 

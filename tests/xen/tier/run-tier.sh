@@ -11,7 +11,7 @@
 #
 # Environment: HVMTOOL_TIER_CACHE or HVMTOOL_XEN_CACHE (downloads and
 # unpacked packages, shared with the kvm tier, default BUILD_DIR/tier-cache), HVMTOOL_XEN_TIMEOUT (seconds for the whole
-# boot, default 900), HVMTOOL_XEN_MEM (QEMU RAM in MiB, default 1792),
+# boot, default 1200), HVMTOOL_XEN_MEM (QEMU RAM in MiB, default 1792),
 # HVMTOOL_XEN_SMP (QEMU CPUs, default 1), XENTIER_ONLY (test names to run).
 set -euo pipefail
 
@@ -19,7 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=${1:?usage: run-tier.sh BUILD_DIR}
 build=$(cd "$build" && pwd)
 cache=${HVMTOOL_TIER_CACHE:-${HVMTOOL_XEN_CACHE:-$build/tier-cache}}
-deadline=${HVMTOOL_XEN_TIMEOUT:-900}
+deadline=${HVMTOOL_XEN_TIMEOUT:-1200}
 mem=${HVMTOOL_XEN_MEM:-1792}
 smp=${HVMTOOL_XEN_SMP:-1}
 out="$build/xen-tier"
