@@ -19,6 +19,7 @@
 #   KVMTIER_SUITES  the suite calls [/opt/kvmtier/suites.sh]
 #   KVMTIER_FAILED_FIXTURES  fixtures that failed on the host (their suites skip)
 #   KVMTIER_ONLY    names to run (tests, or the groups suites, pipelines, linux) [all]
+#   KVMTIER_SKIP    names not to run (what a previous boot already reported) [none]
 #   KVMTIER_REPEAT  boots of each Linux path [1]
 #   KVMTIER_WORK    scratch folder [/tmp/kvmtier]
 #   KVMTIER_BUDGET  seconds of uptime by which everything must have ended; each
@@ -33,6 +34,7 @@ CACHE=${KVMTIER_GUEST_CACHE:-$SOURCE/guests/cache}
 SUITES=${KVMTIER_SUITES:-/opt/kvmtier/suites.sh}
 FAILED_FIXTURES=${KVMTIER_FAILED_FIXTURES:-}
 ONLY=${KVMTIER_ONLY:-}
+SKIP=${KVMTIER_SKIP:-}
 REPEAT=${KVMTIER_REPEAT:-1}
 [ -n "$REPEAT" ] || REPEAT=1
 W=${KVMTIER_WORK:-/tmp/kvmtier}
@@ -50,6 +52,7 @@ fail() { echo "KVMTIER: FAIL $*"; failed=1; }
 skip() { echo "KVMTIER: SKIP $*"; }
 info() { echo "KVMTIER: INFO $*"; }
 wanted() { # NAME GROUP
+  case " $SKIP " in *" $1 "*) return 1 ;; esac
   [ -z "$ONLY" ] || case " $ONLY " in *" $1 "* | *" $2 "*) return 0 ;; *) return 1 ;; esac
 }
 # within SECONDS: prints SECONDS, or less when the budget has less left, or

@@ -14,7 +14,9 @@
 #       seconds passed (then QEMU is killed); prints "  T s: NAME" the first
 #       time PATTERN shows; sets TIER_TIMED_OUT, TIER_PEAK_RSS (MiB),
 #       TIER_ELAPSED (s), and TIER_TEXT: SERIAL without CRs (SERIAL's name
-#       with .txt), QEMU's own output is in TIER_QEMU_OUT (.qemu.out)
+#       with .txt), QEMU's own output is in TIER_QEMU_OUT (.qemu.out).
+#       With TIER_STALL=S, a serial log that stops growing for S seconds
+#       (the guest prints a heartbeat) ends the boot too: TIER_STALLED=1.
 #   tier_tally                             # counts TIER_TEXT into TIER_PASSED/FAILED/SKIPPED,
 #                                          # a missing DONE counts as a failure
 #   tier_finish                            # "N passed, N failed[, N skipped]", exit status
@@ -76,8 +78,18 @@ tier_boot() { # SERIAL DEADLINE [NAME=PATTERN...] -- QEMU ARGS...
   trap "kill $qpid 2>/dev/null || true" EXIT
   trap "kill $qpid 2>/dev/null || true; exit 143" TERM
   trap "kill $qpid 2>/dev/null || true; exit 130" INT
-  TIER_TIMED_OUT= TIER_PEAK_RSS=
+  TIER_TIMED_OUT= TIER_PEAK_RSS= TIER_STALLED=
+  local size=0 grew_at now_size
+  grew_at=$(tier_now)
   while kill -0 "$qpid" 2>/dev/null; do
+    now_size=$(stat -c %s "$serial" 2>/dev/null || echo 0)
+    if ((now_size != size)); then
+      size=$now_size
+      grew_at=$(tier_now)
+    elif [[ -n ${TIER_STALL:-} ]] && (($(awk -v e="$(tier_since "$grew_at")" -v s="$TIER_STALL" 'BEGIN {print (e > s)}'))); then
+      TIER_STALLED=1
+      break
+    fi
     hwm=$(awk '/^VmHWM:/ {print int($2 / 1024)}' /proc/"$qpid"/status 2>/dev/null || true)
     [[ -n $hwm ]] && TIER_PEAK_RSS=$hwm
     for i in "${!names[@]}"; do

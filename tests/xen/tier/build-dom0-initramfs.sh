@@ -25,7 +25,7 @@ install -m 755 "$here/dom0-tests.sh" "$dir/opt/xentier/dom0-tests.sh"
 # among themselves and are loaded one by one with insmod).
 tier_install_modules "$root" "$kver" xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc
 
-for b in xl xenstored xenconsoled xen-init-dom0 xenconsole libxl-save-helper; do
+for b in xl xenstored xenconsoled xen-init-dom0 xenconsole libxl-save-helper xenctx; do
   tier_install "$root/usr/lib/xen-4.17/bin/$b" "/usr/lib/xen-4.17/bin/$b" 755
 done
 for b in "$root"/usr/bin/xenstore*; do
@@ -54,6 +54,8 @@ tier_install_libs
 # The guest: Debian's kernel (bzImage or its vmlinux) and the marker initramfs.
 cp "$guest_kernel" "$dir/opt/xentier/guest/kernel"
 cp "$guest_initrd" "$dir/opt/xentier/guest/initrd.cpio.gz"
+# Its symbols, for xenctx's view of a guest that does not end by itself.
+[[ -f $root/boot/System.map-$kver ]] && cp "$root/boot/System.map-$kver" "$dir/opt/xentier/guest/System.map"
 # The bzImage too, for the HVM guest hvmloader boots (Linux's boot protocol).
 [[ -f $root/boot/vmlinuz-$kver ]] && cp "$root/boot/vmlinuz-$kver" "$dir/opt/xentier/guest/bzImage"
 

@@ -237,6 +237,7 @@ hvmtool_boot() {
     if [ -n "$b_marker" ] && [ -n "${CANCEL_AFTER_MARKER:-}" ] && [ -z "$b_cancelled" ] &&
       [ "$(awk -v m="$b_marker" -v n="$(since "$_bt0")" -v l="$CANCEL_AFTER_MARKER" 'BEGIN { print (n - m > l) }')" = 1 ]; then
       b_cancelled=1
+      guest_stack "$_name"
       kill -TERM $_pid
     fi
     sleep 0.1
@@ -270,6 +271,15 @@ hvmtool_boot() {
   fi
   cleanup_domain "$_name"
   [ -z "$b_why" ]
+}
+
+# guest_stack NAME: where vCPU 0 of a guest that did not end by itself is
+# (xenctx with the kernel's System.map), into the serial log.
+guest_stack() {
+  _ctx=/usr/lib/xen-4.17/bin/xenctx _map=/opt/xentier/guest/System.map
+  [ -x "$_ctx" ] && [ -f "$_map" ] || return 0
+  _id=$(xl domid "$1" 2>/dev/null) || return 0
+  "$_ctx" -s "$_map" -S "$_id" 0 2>&1 | grep -a -v '^$' | head -n 30 | sed "s|^|  $1 xenctx: |"
 }
 
 median() { echo "$1" | tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
