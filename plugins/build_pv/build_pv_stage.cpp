@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "acpi_tables.hpp"
 #include "bzimage.hpp"
 #include "hvmtool_common/image_file.hpp"
 #include "hvmtool_common/populate.hpp"
@@ -24,7 +25,9 @@ struct Inputs {
   DomainConfig config;
   BootPayload boot;
   EntryMode mode = EntryMode::linux64;
-  bool mp_table = false;           // describe the platform's interrupt controllers
+  bool mp_table = false;  // describe the platform's interrupt controllers
+  bool acpi = false;      // describe its local APICs (PVH)
+  unsigned lapic_id_step = 1;
   bool xen_special_pages = false;  // the store and console rings, for the platform's back ends
 };
 
@@ -33,7 +36,8 @@ struct Outputs {
   std::uint64_t entry = 0, boot_info = 0;  // zero page or start info
   std::uint64_t kernel_low = 0, kernel_high = 0;
   std::uint64_t cmdline = 0, ramdisk = 0, ramdisk_size = 0;
-  std::uint64_t mp_table = 0;  // 0 = none
+  std::uint64_t mp_table = 0;   // 0 = none
+  std::uint64_t acpi_rsdp = 0;  // 0 = none
   std::uint64_t special_pages = 0;
   std::chrono::milliseconds populate_time{}, total_time{};
 };
@@ -101,8 +105,9 @@ void build(Domain& d, const Inputs& in, Outputs& out, const std::shared_ptr<std:
       throw Error("build_pv: the command line is " + std::to_string(cmdline.size()) + " bytes; at most " +
                   std::to_string(kCmdlineMax - 1) + " fit");
   }
-  std::vector<std::byte> mp_table;
+  std::vector<std::byte> mp_table, acpi;
   if (in.mp_table) mp_table = make_mp_table(in.config.vcpus, in.config.effective_maxvcpus());
+  if (in.acpi && !linux64) acpi = make_acpi_tables({in.config.vcpus, in.config.effective_maxvcpus(), in.lapic_id_step});
   std::vector<std::byte> ramdisk;
   if (ramdisk_size) {
     out.ramdisk =
@@ -147,6 +152,10 @@ void build(Domain& d, const Inputs& in, Outputs& out, const std::shared_ptr<std:
     write(d, kMpTableAddr, mp_table);
     out.mp_table = kMpTableAddr;
   }
+  if (!acpi.empty()) {
+    write(d, kAcpiAddr, acpi);
+    out.acpi_rsdp = kAcpiAddr;
+  }
   if (in.xen_special_pages) common::xen_special::publish(d);
 
   if (linux64) {
@@ -166,6 +175,7 @@ void build(Domain& d, const Inputs& in, Outputs& out, const std::shared_ptr<std:
     si.ramdisk_paddr = out.ramdisk;
     si.ramdisk_size = out.ramdisk_size;
     si.memmap = layout.e820;
+    si.rsdp_paddr = out.acpi_rsdp;
     write(d, kStartInfoAddr, make_start_info(si));
     out.boot_info = kStartInfoAddr;
     d.set_vcpu_context(
@@ -199,10 +209,14 @@ void BuildPvStage::async_run(StageContext& ctx, Completion done) {
   in->config = ctx.config;
   in->boot = ctx.boot;
   in->mode = resolve(entry_, ctx);
-  // An MP table describes the platform's IOAPIC and PIT; Xen's PVH guests
-  // have neither (libxl gives them ACPI tables for the LAPICs instead).
-  in->mp_table = ctx.platform.features().ioapic;
-  in->xen_special_pages = ctx.platform.features().xen_special_pages;
+  // An MP table describes the platform's IOAPIC and PIT (kvm); Xen's PVH
+  // guests have neither, only local APICs, which ACPI tables describe (as
+  // libxl's do).
+  const PlatformFeatures features = ctx.platform.features();
+  in->mp_table = features.ioapic;
+  in->acpi = features.lapic && !features.ioapic;
+  in->lapic_id_step = features.lapic_id_step;
+  in->xen_special_pages = features.xen_special_pages;
   auto out = std::make_shared<Outputs>();
   auto cancelled = ctx.cancelled;
   run_blocking(
@@ -225,6 +239,7 @@ void BuildPvStage::async_run(StageContext& ctx, Completion done) {
           if (out->cmdline) s.cmdline = GuestRange{out->cmdline, in->boot.cmdline.size() + 1};
           if (out->ramdisk_size) s.ramdisk = GuestRange{out->ramdisk, out->ramdisk_size};
           if (out->mp_table) s.mp_table = out->mp_table;
+          if (out->acpi_rsdp) s.acpi_rsdp = out->acpi_rsdp;
           s.memory = PopulatedMemory{{e.extents_1g, e.extents_2m, e.pages_4k}, out->special_pages};
           if (out->special_pages) {
             // The rings the platform's back ends (xenstored, xenconsoled) map.
@@ -238,6 +253,7 @@ void BuildPvStage::async_run(StageContext& ctx, Completion done) {
                        (out->ramdisk_size ? ", ramdisk at " + hex(out->ramdisk) + "+" + hex(out->ramdisk_size)
                                           : std::string(", no ramdisk")) +
                        (out->mp_table ? ", MP table at " + hex(out->mp_table) : std::string()) +
+                       (out->acpi_rsdp ? ", ACPI RSDP at " + hex(out->acpi_rsdp) : std::string()) +
                        (out->special_pages ? ", " + std::to_string(out->special_pages) + " special pages at " +
                                                  hex(common::xen_special::kFirstPfn << kPageShift)
                                            : std::string()) +

@@ -59,6 +59,7 @@ std::vector<std::byte> make_start_info(const StartInfoInputs& in) {
   si.magic = XEN_HVM_START_MAGIC_VALUE;
   si.version = 1;
   si.cmdline_paddr = in.cmdline_paddr;
+  si.rsdp_paddr = in.rsdp_paddr;
   std::size_t at = (sizeof si + 15) & ~std::size_t(15);
   if (in.ramdisk_size) {
     hvm_modlist_entry m{};

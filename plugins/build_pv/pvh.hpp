@@ -28,6 +28,7 @@ struct StartInfoInputs {
   std::uint64_t cmdline_paddr = 0;                    // 0 = none
   std::uint64_t ramdisk_paddr = 0, ramdisk_size = 0;  // size 0 = no module
   std::vector<E820Entry> memmap;
+  std::uint64_t rsdp_paddr = 0;  // 0 = no ACPI tables
 };
 
 // One page at kStartInfoAddr: hvm_start_info (version 1), the module list,

@@ -66,8 +66,8 @@ class NamedPlatform final : public Platform {
       : inner_(io, std::move(log)), name_(std::move(name)) {}
   std::string_view name() const override { return name_; }
   PlatformFeatures features() const override {
-    if (name_ == "kvm") return {.ioapic = true};
-    if (name_ == "xen") return {.xen_special_pages = true, .pv_domains = true};
+    if (name_ == "kvm") return {.ioapic = true, .lapic = true};
+    if (name_ == "xen") return {.xen_special_pages = true, .pv_domains = true, .lapic = true, .lapic_id_step = 2};
     return {};
   }
   void check_available() override { inner_.check_available(); }
@@ -385,6 +385,82 @@ BOOST_AUTO_TEST_CASE(mp_table_on_kvm_describes_the_in_kernel_irqchip) {
     Build b(c, {}, "auto", "kvm");
     BOOST_TEST(b.message() == "build_pv: an MP table lists 1 to 254 vCPUs, not 255 of 255");
     BOOST_TEST(b.calls->index_of("populate_physmap") == -1);
+  }
+}
+
+// ACPI tables for a PVH guest on a platform with local APICs and no IOAPIC
+// (xen): RSDP → XSDT → hardware-reduced FADT → empty DSDT, and a MADT with
+// one local APIC per vCPU numbered as Xen numbers them (0, 2, 4 …), those
+// beyond `vcpus` not enabled; the RSDP's address in hvm_start_info. Without
+// the MADT Linux runs uniprocessor and, on Xen, never arms its timer.
+BOOST_AUTO_TEST_CASE(pvh_on_xen_gets_acpi_tables_listing_its_local_apics) {
+  auto sum = [](const std::string& s) {
+    unsigned v = 0;
+    for (char ch : s) v += static_cast<unsigned char>(ch);
+    return v & 0xff;
+  };
+  DomainConfig c = domain(DomainType::pvh, 64ull << 20, TEST_PVHKERNEL);
+  c.vcpus = 2;
+  c.maxvcpus = 3;
+  Build b(c, {}, "auto", "xen");
+  b.rethrow();
+  BOOST_TEST(b.state().acpi_rsdp.value_or(0) == 0xE0000u);
+  BOOST_TEST(!b.state().mp_table.has_value());
+  BOOST_TEST(b.read<hvm_start_info>(0x6000).rsdp_paddr == 0xE0000u);
+
+  const std::string rsdp = b.mem(0xE0000, 36);
+  BOOST_TEST(rsdp.substr(0, 8) == "RSD PTR ");
+  BOOST_TEST(sum(rsdp.substr(0, 20)) == 0u);
+  BOOST_TEST(sum(rsdp) == 0u);
+  BOOST_TEST(at<std::uint8_t>(rsdp, 15) == 2u);    // ACPI 2.0+: the XSDT
+  BOOST_TEST(at<std::uint32_t>(rsdp, 20) == 36u);  // length
+  auto table = [&](std::uint64_t gpa, const char* sig) {
+    const std::uint32_t len = b.read<std::uint32_t>(gpa + 4);
+    const std::string t = b.mem(gpa, len);
+    BOOST_TEST(t.substr(0, 4) == sig);
+    BOOST_TEST(sum(t) == 0u, sig << " checksum");
+    return t;
+  };
+  const std::string xsdt = table(at<std::uint64_t>(rsdp, 24), "XSDT");
+  BOOST_REQUIRE(xsdt.size() == 36u + 2 * 8);
+  const std::string fadt = table(at<std::uint64_t>(xsdt, 36), "FACP");
+  BOOST_TEST(fadt.size() == 276u);
+  BOOST_TEST(at<std::uint8_t>(fadt, 8) == 6u);                          // revision
+  BOOST_TEST((at<std::uint32_t>(fadt, 112) & (1u << 20)) != 0u);        // HW_REDUCED_ACPI
+  BOOST_TEST(at<std::uint16_t>(fadt, 109) == ((1u << 2) | (1u << 5)));  // no VGA, no CMOS RTC
+  BOOST_TEST(at<std::uint32_t>(fadt, 40) == at<std::uint64_t>(fadt, 140));
+  const std::string dsdt = table(at<std::uint64_t>(fadt, 140), "DSDT");
+  BOOST_TEST(dsdt.size() == 36u);  // no AML: nothing to describe
+
+  const std::string madt = table(at<std::uint64_t>(xsdt, 44), "APIC");
+  BOOST_TEST(at<std::uint32_t>(madt, 36) == 0xFEE00000u);
+  BOOST_TEST(at<std::uint32_t>(madt, 40) == 0u);  // no 8259s
+  BOOST_REQUIRE(madt.size() == 44u + 3 * 8);
+  for (unsigned cpu = 0; cpu < 3; ++cpu) {
+    const std::size_t off = 44 + cpu * 8;
+    BOOST_TEST(at<std::uint8_t>(madt, off) == 0u);  // processor local APIC
+    BOOST_TEST(at<std::uint8_t>(madt, off + 1) == 8u);
+    BOOST_TEST(at<std::uint8_t>(madt, off + 2) == cpu);
+    BOOST_TEST(at<std::uint8_t>(madt, off + 3) == cpu * 2);
+    BOOST_TEST(at<std::uint32_t>(madt, off + 4) == (cpu < 2 ? 1u : 0u));
+  }
+
+  // kvm's guests get the MP table instead; other platforms neither.
+  for (const char* other : {"kvm", ""}) {
+    Build o(domain(DomainType::pvh, 64ull << 20, TEST_PVHKERNEL), {}, "auto", other);
+    o.rethrow();
+    BOOST_TEST(!o.state().acpi_rsdp.has_value());
+    BOOST_TEST(o.read<hvm_start_info>(0x6000).rsdp_paddr == 0u);
+    BOOST_TEST(o.mem(0xE0000, 8) == std::string(8, '\0'));
+  }
+  // APIC ids past 254 (129 vCPUs numbered in steps of 2): refused before any memory is populated.
+  {
+    DomainConfig many = domain(DomainType::pvh, 64ull << 20, TEST_PVHKERNEL);
+    many.vcpus = 129;
+    Build m(many, {}, "auto", "xen");
+    BOOST_TEST(m.message() ==
+               "build_pv: a MADT lists local APIC ids up to 254, not 129 of 129 vCPUs numbered in steps of 2");
+    BOOST_TEST(m.calls->index_of("populate_physmap") == -1);
   }
 }
 

@@ -16,7 +16,7 @@ using namespace hvmtool;
 namespace {
 
 // The API version the layouts below were taken from.
-constexpr unsigned kPinnedApiVersion = 2;
+constexpr unsigned kPinnedApiVersion = 3;
 
 // One line per type: "Name size/align member@offset ...", x86-64 with
 // libstdc++ (what hvmtool builds for). A failure prints the line as it is
@@ -30,8 +30,8 @@ const std::vector<std::string> kPinned = {
     "PopulateStats 24/8 extents_1g@0 extents_2m@8 pages_4k@16",
     "PopulatedMemory 32/8 ram@0 special_pages@24",
     "PlacedModule 48/8 name@0 where@32",
-    "BuildState 320/8 uuid@0 store@24 console@48 entry_kind@72 entry@80 start_info@96 zero_page@112 page_tables@128 "
-    "mp_table@144 kernel@160 ramdisk@184 cmdline@208 modules@232 memory@256 flash_window@296",
+    "BuildState 336/8 uuid@0 store@24 console@48 entry_kind@72 entry@80 start_info@96 zero_page@112 page_tables@128 "
+    "mp_table@144 acpi_rsdp@160 kernel@176 ramdisk@200 cmdline@224 modules@248 memory@272 flash_window@312",
     "Segment 24/8 base@0 limit@8 selector@12 type@14 present@15 dpl@16 db@17 s@18 l@19 g@20 unusable@21",
     "DescriptorTable 16/8 base@0 limit@8",
     "VcpuContext 408/8 rax@0 rbx@8 rcx@16 rdx@24 rsi@32 rdi@40 rsp@48 rbp@56 r8@64 r9@72 r10@80 r11@88 r12@96 r13@104 "
@@ -55,11 +55,12 @@ const std::vector<std::string> kPinned = {
     "FirmwareSet 112/8 loader@0 modules@88",
     "DomainCreateInfo 96/8 name@0 type@32 uuid@36 max_vcpus@52 max_memory@56 console@64",
     "DomainSummary 96/8 id@0 name@8 memory@40 vcpus@48 state@56 owner_pid@88",
+    "PlatformFeatures 8/4 xen_special_pages@0 ioapic@1 pv_domains@2 lapic@3 lapic_id_step@4",
     "PlatformContext 24/8",
     "PluginParams 120/8",
     "StageSlot 4/4",
     "BootPayload 152/8 kernel@0 ramdisk@40 cmdline@80 scratch_dir@112",
-    "StageContext 640/8 firmware@16 console@48 domain@80 boot@88 state@240 fate@560 cancelled@608 jobs_in_flight@624",
+    "StageContext 656/8 firmware@16 console@48 domain@80 boot@88 state@240 fate@576 cancelled@624 jobs_in_flight@640",
 };
 
 template <typename T>
@@ -107,6 +108,7 @@ std::vector<std::string> layouts_now() {
           .HVMTOOL_AT(BuildState, zero_page)
           .HVMTOOL_AT(BuildState, page_tables)
           .HVMTOOL_AT(BuildState, mp_table)
+          .HVMTOOL_AT(BuildState, acpi_rsdp)
           .HVMTOOL_AT(BuildState, kernel)
           .HVMTOOL_AT(BuildState, ramdisk)
           .HVMTOOL_AT(BuildState, cmdline)
@@ -240,6 +242,13 @@ std::vector<std::string> layouts_now() {
           .HVMTOOL_AT(DomainSummary, vcpus)
           .HVMTOOL_AT(DomainSummary, state)
           .HVMTOOL_AT(DomainSummary, owner_pid)
+          .str(),
+      Layout<PlatformFeatures>("PlatformFeatures")
+          .HVMTOOL_AT(PlatformFeatures, xen_special_pages)
+          .HVMTOOL_AT(PlatformFeatures, ioapic)
+          .HVMTOOL_AT(PlatformFeatures, pv_domains)
+          .HVMTOOL_AT(PlatformFeatures, lapic)
+          .HVMTOOL_AT(PlatformFeatures, lapic_id_step)
           .str(),
       Layout<PlatformContext>("PlatformContext").str(),
       Layout<PluginParams>("PluginParams").str(),

@@ -47,7 +47,7 @@ test::CommandResult run_hvmtool(const std::string& args) { return test::run_comm
 BOOST_AUTO_TEST_CASE(version_and_help) {
   auto v = run_hvmtool("--version");
   BOOST_TEST(v.exit_code == 0);
-  BOOST_TEST(v.out == "hvmtool 0.1.0 (plugin API 2)\n");
+  BOOST_TEST(v.out == "hvmtool 0.1.0 (plugin API 3)\n");
   auto h = run_hvmtool("--help");
   BOOST_TEST(h.exit_code == 0);
   BOOST_TEST(h.out.find("validate FILE...") != std::string::npos);

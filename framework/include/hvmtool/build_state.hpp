@@ -71,6 +71,7 @@ struct BuildState {
   std::optional<std::uint64_t> zero_page;    // Linux boot_params (linux64)
   std::optional<std::uint64_t> page_tables;  // the boot page tables' root, when the builder made some
   std::optional<std::uint64_t> mp_table;     // the MP floating pointer
+  std::optional<std::uint64_t> acpi_rsdp;    // the ACPI RSDP a builder wrote (not firmware's)
 
   std::optional<GuestRange> kernel;
   std::optional<GuestRange> ramdisk;

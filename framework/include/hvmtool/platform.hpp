@@ -58,6 +58,11 @@ struct PlatformFeatures {
   // Classic (paravirtualised, non-HVM) PV domains, built by the platform's
   // own PV builder rather than by a direct kernel boot.
   bool pv_domains = false;
+  // Local APICs at 0xFEE00000, vCPU n's with APIC id n × lapic_id_step (Xen
+  // numbers them 0, 2, 4 …), which a guest without firmware learns about
+  // from the MP table or ACPI MADT the builder writes.
+  bool lapic = false;
+  unsigned lapic_id_step = 1;
 };
 
 // A hypervisor: kvm (/dev/kvm) or xen (libxenctrl & co).

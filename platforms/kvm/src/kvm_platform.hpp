@@ -25,7 +25,7 @@ class KvmPlatform : public Platform {
 
   std::string_view name() const override { return "kvm"; }
   // The in-kernel irqchip (KVM_CREATE_IRQCHIP, KVM_CREATE_PIT2).
-  PlatformFeatures features() const override { return {.ioapic = true}; }
+  PlatformFeatures features() const override { return {.ioapic = true, .lapic = true}; }
   void check_available() override;
   std::unique_ptr<Domain> create_domain(const DomainCreateInfo& info) override;
   Store& store() override { return *state_->store; }

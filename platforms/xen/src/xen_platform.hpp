@@ -97,7 +97,9 @@ class XenPlatform final : public Platform {
   ~XenPlatform() override;
 
   std::string_view name() const override { return "xen"; }
-  PlatformFeatures features() const override { return {.xen_special_pages = true, .pv_domains = true}; }
+  PlatformFeatures features() const override {
+    return {.xen_special_pages = true, .pv_domains = true, .lapic = true, .lapic_id_step = 2};
+  }
   void check_available() override;
   std::unique_ptr<Domain> create_domain(const DomainCreateInfo& info) override;
   Store& store() override { return shared_->store; }
