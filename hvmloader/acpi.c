@@ -262,14 +262,20 @@ static struct acpi_fadt* build_fadt(void) {
   struct acpi_facs* facs = tables_alloc(sizeof(*facs), 64);
   struct acpi_header* dsdt;
   struct acpi_fadt* f;
+  uint32_t aml_len;
 
   memcpy(facs->signature, "FACS", 4);
   facs->length = sizeof(*facs);
   facs->version = 1;
 
-  dsdt = tables_alloc(sizeof(*dsdt) + sizeof(dsdt_aml), 16);
-  header(dsdt, "DSDT", sizeof(*dsdt) + sizeof(dsdt_aml), 2);
-  memcpy(dsdt + 1, dsdt_aml, sizeof(dsdt_aml));
+  /* On Xen hvmtool runs no device model, and Xen itself does not act on
+   * PM1a_CNT: an OS that believed in \_S5 would write SLP_EN and wait for
+   * ever. Without \_S5 Linux's poweroff halts every vCPU with interrupts
+   * off instead, which Xen ends as a poweroff (as for a PVH guest). */
+  aml_len = hypervisor == HV_XEN ? 0 : sizeof(dsdt_aml);
+  dsdt = tables_alloc(sizeof(*dsdt) + aml_len, 16);
+  header(dsdt, "DSDT", sizeof(*dsdt) + aml_len, 2);
+  memcpy(dsdt + 1, dsdt_aml, aml_len);
   seal(dsdt);
 
   f = tables_alloc(sizeof(*f), 16);
