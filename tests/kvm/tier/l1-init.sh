@@ -32,16 +32,11 @@ done
 echo "KVMTIER: INFO /dev/kvm up at $(uptime_s)s: kvm_amd nested=$(cat /sys/module/kvm_amd/parameters/nested)" \
   "npt=$(cat /sys/module/kvm_amd/parameters/npt)"
 
-# A heartbeat on the serial port: the host tells a quiet test from an L1
-# that stopped (run-tier.sh reboots it once, skipping what already reported).
-(while :; do
-  sleep 20
-  echo "KVMTIER: BEAT $(uptime_s)s"
-done) &
-KVMTIER_SKIP=$(sed -n 's/.*kvmtier_skip=\([^ ]*\).*/\1/p' /proc/cmdline | tr + ' ') \
-  KVMTIER_ONLY=$(sed -n 's/.*kvmtier_only=\([^ ]*\).*/\1/p' /proc/cmdline | tr + ' ') \
-  KVMTIER_REPEAT=$(sed -n 's/.*kvmtier_repeat=\([0-9]*\).*/\1/p' /proc/cmdline) \
-  KVMTIER_BUDGET=$(sed -n 's/.*kvmtier_budget=\([0-9]*\).*/\1/p' /proc/cmdline) \
+heartbeat KVMTIER
+KVMTIER_SKIP=$(cmdline_param kvmtier_skip) \
+  KVMTIER_ONLY=$(cmdline_param kvmtier_only) \
+  KVMTIER_REPEAT=$(cmdline_param kvmtier_repeat) \
+  KVMTIER_BUDGET=$(cmdline_param kvmtier_budget) \
   sh /opt/kvmtier/l1-tests.sh
 echo "KVMTIER: INFO tests ended at $(uptime_s)s"
 echo "KVMTIER: DONE"

@@ -96,37 +96,25 @@ serial="$out/serial.log"
 # as a failure, rather than ending the boot with nothing said.
 budget=$((deadline - 45))
 cmdline="console=ttyS0 rdinit=/init panic=-1 ${KVMTIER_ONLY:+kvmtier_only=${KVMTIER_ONLY// /+}} kvmtier_repeat=$repeat kvmtier_budget=$budget"
-qemu=(qemu-system-x86_64 -accel tcg,tb-size=256 -cpu qemu64,+svm,+npt -m "$mem" -smp 1
-  -nodefaults -display none -vga none -monitor none -serial "file:$serial" -no-reboot
-  -kernel "$root/boot/vmlinuz-$kver" -initrd "$out/l1-initrd.cpio.gz" -append "$cmdline")
+# boot_l1 [EXTRA]: one boot of L1, EXTRA added to its kernel command line.
+boot_l1() {
+  qemu=(qemu-system-x86_64 -accel tcg,tb-size=256 -cpu qemu64,+svm,+npt -m "$mem" -smp 1
+    -nodefaults -display none -vga none -monitor none -serial "file:$serial" -no-reboot
+    -kernel "$root/boot/vmlinuz-$kver" -initrd "$out/l1-initrd.cpio.gz" -append "$cmdline${1:+ $1}")
+  echo "boot: ${qemu[*]}"
+  TIER_STALL=${HVMTOOL_KVM_STALL:-120} tier_boot "$serial" "$deadline" l1_linux='Linux version' \
+    l1_init='KVMTIER: INFO L1 init' kvm_up='KVMTIER: INFO /dev/kvm up' -- "${qemu[@]}"
+}
 echo "free memory before boot: $(free -m | awk '/^Mem:/ {print $7}') MiB available"
-echo "boot: ${qemu[*]}"
 # L1 prints a heartbeat every 20 s: two minutes without serial output means
 # L1 itself stopped. Seen twice in CI, each time as L1 started a Linux guest
 # through the PVH entry (test_pvh_linux, pvh-linux): the nested guest's
 # VMRUN under QEMU's emulated SVM never returns, and nothing in L1 runs any
 # more. The boot is then repeated once, skipping what already reported; the
 # test that was running runs again, and the stop is reported as an INFO line.
-TIER_STALL=${HVMTOOL_KVM_STALL:-120} tier_boot "$serial" "$deadline" l1_linux='Linux version' l1_init='KVMTIER: INFO L1 init' \
-  kvm_up='KVMTIER: INFO /dev/kvm up' -- "${qemu[@]}"
-if [[ -n $TIER_STALLED ]]; then
-  first_text="$out/serial-first-boot.txt"
-  cp "$TIER_TEXT" "$first_text"
-  reported=$(sed -n 's/^KVMTIER: \(PASS\|FAIL\|SKIP\) \([^ ]*\).*/\2/p' "$first_text" | sort -u | tr '\n' '+')
-  last=$(grep -a '^KVMTIER: \(PASS\|FAIL\|SKIP\|TIME\)' "$first_text" | tail -n 1)
-  stop="KVMTIER: INFO L1 stopped (no serial output for ${HVMTOOL_KVM_STALL:-120} s, ${TIER_ELAPSED} s into the boot) after: ${last:-nothing}; booting it once more without the $(echo "$reported" | tr -cd + | wc -c) tests already reported"
-  echo "$stop"
-  tail -n 5 "$first_text" | sed 's/^/  serial: /'
-  deadline=$((deadline - ${TIER_ELAPSED%.*} + 300))
-  qemu_again=("${qemu[@]}")
-  qemu_again[${#qemu_again[@]} - 1]="$cmdline kvmtier_skip=${reported%+}"
-  serial="$out/serial-second-boot.log"
-  TIER_STALL=${HVMTOOL_KVM_STALL:-120} tier_boot "$serial" "$deadline" l1_init='KVMTIER: INFO L1 init' -- "${qemu_again[@]}"
-  # Both boots' results, the stop between them.
-  { cat "$first_text"; echo "$stop"; cat "$TIER_TEXT"; } >"$out/serial-both.txt"
-  TIER_TEXT="$out/serial-both.txt"
-  [[ -n $TIER_STALLED ]] && TIER_TIMED_OUT=1
-fi
+boot_l1
+serial="$out/serial-second-boot.log" deadline=$((deadline - ${TIER_ELAPSED%.*} + 300))
+tier_boot_again_if_stalled kvmtier_skip boot_l1
 
 # --- results -----------------------------------------------------------------
 grep -a '^KVMTIER: \|^  [a-zA-Z0-9_.-]\+: ' "$TIER_TEXT" | grep -av 'KVMTIER: DONE\|KVMTIER: BEAT' || true

@@ -20,3 +20,14 @@ mount -t tmpfs shm /dev/shm
 
 exec </dev/console >/dev/console 2>&1
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
+# heartbeat PREFIX: "PREFIX: BEAT <uptime>s" every 20 s in the background, so
+# that the host tells a quiet test from a machine that stopped (run-tier.sh
+# boots it once more, skipping what already reported).
+heartbeat() {
+  (while :; do
+    sleep 20
+    echo "$1: BEAT $(uptime_s)s"
+  done) &
+}
+# cmdline_param NAME: NAME=value from the kernel command line, '+' read as ' '.
+cmdline_param() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" /proc/cmdline | tr + ' '; }

@@ -16,7 +16,14 @@
 #       TIER_ELAPSED (s), and TIER_TEXT: SERIAL without CRs (SERIAL's name
 #       with .txt), QEMU's own output is in TIER_QEMU_OUT (.qemu.out).
 #       With TIER_STALL=S, a serial log that stops growing for S seconds
-#       (the guest prints a heartbeat) ends the boot too: TIER_STALLED=1.
+#       (the guest prints a heartbeat) ends the boot too: TIER_STALLED=S.
+#   tier_boot_again_if_stalled SKIP_PARAM BOOT_FUNCTION
+#       after a boot that stalled (TIER_STALLED): prints an INFO line naming
+#       the last result, calls BOOT_FUNCTION "SKIP_PARAM=a+b+..." (every test
+#       that already reported; the function adds it to the guest's command
+#       line and runs tier_boot again), and leaves TIER_TEXT as both boots'
+#       text with the INFO line between them. A second stall counts as a
+#       timeout. Does nothing after a boot that did not stall.
 #   tier_tally                             # counts TIER_TEXT into TIER_PASSED/FAILED/SKIPPED,
 #                                          # a missing DONE counts as a failure
 #   tier_finish                            # "N passed, N failed[, N skipped]", exit status
@@ -87,7 +94,7 @@ tier_boot() { # SERIAL DEADLINE [NAME=PATTERN...] -- QEMU ARGS...
       size=$now_size
       grew_at=$(tier_now)
     elif [[ -n ${TIER_STALL:-} ]] && (($(awk -v e="$(tier_since "$grew_at")" -v s="$TIER_STALL" 'BEGIN {print (e > s)}'))); then
-      TIER_STALLED=1
+      TIER_STALLED=$TIER_STALL # seconds of silence
       break
     fi
     hwm=$(awk '/^VmHWM:/ {print int($2 / 1024)}' /proc/"$qpid"/status 2>/dev/null || true)
@@ -113,6 +120,23 @@ tier_boot() { # SERIAL DEADLINE [NAME=PATTERN...] -- QEMU ARGS...
   TIER_DEADLINE=$deadline
   tr -d '\r' <"$serial" >"$TIER_TEXT"
   echo "boot ended after $TIER_ELAPSED s; serial log: $serial; QEMU peak RSS ${TIER_PEAK_RSS:-?} MiB"
+}
+
+tier_boot_again_if_stalled() { # SKIP_PARAM BOOT_FUNCTION
+  [[ -n $TIER_STALLED ]] || return 0
+  local skip_param=$1 boot=$2 p=$TIER_PREFIX
+  local first_text="${TIER_TEXT%.txt}-first-boot.txt" reported last stop
+  cp "$TIER_TEXT" "$first_text"
+  reported=$(sed -n "s/^$p: \(PASS\|FAIL\|SKIP\) \([^ ]*\).*/\2/p" "$first_text" | sort -u | tr '\n' '+')
+  last=$(grep -a "^$p: \(PASS\|FAIL\|SKIP\|TIME\)" "$first_text" | tail -n 1 || true)
+  stop="$p: INFO the guest stopped (no serial output for ${TIER_STALLED} s, ${TIER_ELAPSED} s into the boot) after: ${last:-nothing}; booting it once more without the $(echo "$reported" | tr -cd + | wc -c) tests already reported"
+  echo "$stop"
+  tail -n 5 "$first_text" | sed 's/^/  serial: /'
+  "$boot" "$skip_param=${reported%+}"
+  { cat "$first_text"; echo "$stop"; cat "$TIER_TEXT"; } >"$first_text.both"
+  TIER_TEXT="$first_text.both"
+  [[ -n $TIER_STALLED ]] && TIER_TIMED_OUT=1
+  return 0
 }
 
 tier_tally() {

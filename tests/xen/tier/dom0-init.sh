@@ -40,7 +40,10 @@ xl list
 export HVMTOOL_PLUGIN_PATH=/opt/hvmtool/plugins
 export HVMTOOL_FIRMWARE_DIR=/opt/hvmtool/firmware
 export HVMTOOL_LOG_DIR=/var/log/hvmtool
-XENTIER_ONLY=$(sed -n 's/.*xentier_only=\([^ ]*\).*/\1/p' /proc/cmdline | tr + ' ') \
+heartbeat XENTIER
+XENTIER_SKIP=$(cmdline_param xentier_skip) \
+  XENTIER_ONLY=$(cmdline_param xentier_only) \
+  XENTIER_SHOW_CONSOLE=$(cmdline_param xentier_show_console) \
   XENTIER_HVMTOOL=/opt/hvmtool/bin/hvmtool \
   XENTIER_KERNEL=/opt/xentier/guest/kernel \
   XENTIER_RAMDISK=/opt/xentier/guest/initrd.cpio.gz \

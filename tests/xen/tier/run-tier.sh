@@ -12,7 +12,9 @@
 # Environment: HVMTOOL_TIER_CACHE or HVMTOOL_XEN_CACHE (downloads and
 # unpacked packages, shared with the kvm tier, default BUILD_DIR/tier-cache), HVMTOOL_XEN_TIMEOUT (seconds for the whole
 # boot, default 1200), HVMTOOL_XEN_MEM (QEMU RAM in MiB, default 1792),
-# HVMTOOL_XEN_SMP (QEMU CPUs, default 1), XENTIER_ONLY (test names to run).
+# HVMTOOL_XEN_SMP (QEMU CPUs, default 1), HVMTOOL_XEN_STALL (seconds without
+# serial output after which the machine counts as stopped and is booted once
+# more, default 120), XENTIER_ONLY (test names to run).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -68,18 +70,30 @@ echo "dom0 initramfs: $(du -h "$out/dom0-initrd.cpio.gz" | cut -f1) ($(awk -v a=
 # --- boot --------------------------------------------------------------------
 serial="$out/serial.log"
 xen_cmdline="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M loglvl=all guest_loglvl=all noreboot"
-dom0_cmdline="console=hvc0 earlyprintk=xen rdinit=/init ${XENTIER_ONLY:+xentier_only=${XENTIER_ONLY// /+}}"
-qemu=(qemu-system-x86_64 -accel tcg,tb-size=256 -cpu qemu64,+svm,+npt -m "$mem" -smp "$smp"
-  -display none -vga none -monitor none -serial "file:$serial" -no-reboot
-  -kernel "$xen" -append "$xen_cmdline"
-  -initrd "$root/boot/vmlinuz-$kver $dom0_cmdline,$out/dom0-initrd.cpio.gz")
+dom0_cmdline="console=hvc0 earlyprintk=xen rdinit=/init ${XENTIER_ONLY:+xentier_only=${XENTIER_ONLY// /+}}${XENTIER_SHOW_CONSOLE:+ xentier_show_console=1}"
+# boot_xen [EXTRA]: one boot of Xen and dom0, EXTRA added to dom0's command line.
+boot_xen() {
+  qemu=(qemu-system-x86_64 -accel tcg,tb-size=256 -cpu qemu64,+svm,+npt -m "$mem" -smp "$smp"
+    -display none -vga none -monitor none -serial "file:$serial" -no-reboot
+    -kernel "$xen" -append "$xen_cmdline"
+    -initrd "$root/boot/vmlinuz-$kver $dom0_cmdline${1:+ $1},$out/dom0-initrd.cpio.gz")
+  echo "boot: ${qemu[*]}"
+  TIER_STALL=${HVMTOOL_XEN_STALL:-120} tier_boot "$serial" "$deadline" xen_banner='(XEN) Xen version' \
+    dom0_linux='Linux version' toolstack='XENTIER: INFO toolstack up' -- "${qemu[@]}"
+}
 echo "free memory before boot: $(free -m | awk '/^Mem:/ {print $7}') MiB available"
-echo "boot: ${qemu[*]}"
-tier_boot "$serial" "$deadline" xen_banner='(XEN) Xen version' dom0_linux='Linux version' \
-  toolstack='XENTIER: INFO toolstack up' -- "${qemu[@]}"
+# dom0 prints a heartbeat every 20 s: two minutes without serial output
+# means the whole machine stopped. Seen in CI and here as a Linux HVM guest
+# started (hvm-linux-hvmtool, right after its upcall vector was set): QEMU
+# sat idle, Xen never woke again; the kvm tier's L1 stops the same way (QEMU
+# 7.2's emulated SVM running a nested guest). The boot is then repeated
+# once, skipping what already reported, and the stop is an INFO line.
+boot_xen
+serial="$out/serial-second-boot.log" deadline=$((deadline - ${TIER_ELAPSED%.*} + 300))
+tier_boot_again_if_stalled xentier_skip boot_xen
 
 # --- results -----------------------------------------------------------------
-grep -a 'XENTIER: \|^  [a-z0-9-]\+[.: ]' "$TIER_TEXT" | grep -av 'XENTIER: DONE' || true
+grep -a 'XENTIER: \|^  [a-z0-9-]\+[.: ]' "$TIER_TEXT" | grep -av 'XENTIER: DONE\|XENTIER: BEAT' || true
 grep -a '^(d[0-9]*) .*\(HVM Loader\|E820 table\)' "$TIER_TEXT" | head -n 4 | sed 's/^/serial: /' || true
 tier_tally
 # The host's own check of the HVM result: Xen printed hvmloader's port 0xE9
