@@ -4,8 +4,6 @@
 
 #include <xen/xen.h>
 
-#include <xen/arch-x86/hvm/start_info.h>
-#include <xen/hvm/hvm_info_table.h>
 #include <xen/hvm/params.h>
 
 #include <algorithm>
@@ -19,6 +17,7 @@
 #include <hvmtool_common/elf_placement.hpp>
 #include <hvmtool_common/image_file.hpp>
 
+#include "guest_tables.hpp"
 #include "memory_layout.hpp"
 
 namespace hvmtool::build_hvm {
@@ -180,20 +179,29 @@ void write(Domain& d, std::uint64_t gpa, const void* data, std::size_t len) {
   std::memcpy(m.data(), data, len);
 }
 
-void build(Domain& d, const Inputs& in, Outputs& out, Logger& log,
-           const std::shared_ptr<std::atomic<bool>>& cancelled) {
-  const auto t0 = std::chrono::steady_clock::now();
-  auto check = [&] {
-    if (cancelled->load()) throw CancelledError("build_hvm: cancelled");
-  };
-  const MemoryLayout layout = compute_layout(in.config.memory, in.config.mmio_hole);
+// What build() works from once everything is checked and read, before
+// anything in the domain is touched.
+struct Plan {
+  MemoryLayout layout;
+  std::vector<std::byte> loader_bytes;
+  common::ElfImage loader;
+  ModuleArea area;
+  std::vector<Module> modules;
+  std::uint64_t flash_window = 0;  // bytes below 4 GiB to back for a flash image
+};
 
-  // The loader ELF, checked against the layout before anything is touched.
+// Step 1: the loader ELF against the layout, then the modules (sizes first),
+// all read into memory: every refusal happens here, with the domain as make
+// left it.
+Plan check_and_read_images(const Inputs& in, const std::function<void()>& check) {
+  Plan plan;
+  plan.layout = compute_layout(in.config.memory, in.config.mmio_hole);
   const FirmwareImage& loader = in.firmware.loader;
   if (loader.rule != LoadRule::elf_at_link_address)
     throw ImageError(loader.path.string() + ": the loader must be an ELF loaded at its link address");
-  const std::uint64_t loader_cap = loader.max_size ? std::min(loader.max_size, layout.low_end) : layout.low_end;
-  const std::vector<std::byte> elf_bytes = common::read_image(loader.path, "firmware", {loader_cap, {}}, check);
+  const std::uint64_t low_end = plan.layout.low_end;
+  const std::uint64_t loader_cap = loader.max_size ? std::min(loader.max_size, low_end) : low_end;
+  plan.loader_bytes = common::read_image(loader.path, "firmware", {loader_cap, {}}, check);
   const std::vector<common::ElfHole> holes = {
       {kVgaHoleStart, kVgaHoleEnd, "the VGA hole"},
       {kHvmInfoPaddr & ~(kPageSize - 1), (kHvmInfoPaddr & ~(kPageSize - 1)) + kPageSize, "the hvm_info page"},
@@ -201,63 +209,67 @@ void build(Domain& d, const Inputs& in, Outputs& out, Logger& log,
       {kIoreqServerPfn << kPageShift, k4G, "the special pages"},
   };
   // hvmloader is entered in 32-bit protected mode at its link address.
-  const common::ElfImage image = common::parse_i386_exec(elf_bytes, loader.path.string(), common::kLoaderElfLimits);
-  common::check_elf_placement(image, loader.path.string(), 0, layout.low_end, "low RAM", holes);
-  common::check_elf_entry(image, loader.path.string());
-  const ModuleArea area{std::max<std::uint64_t>(kModuleFloor, page_up(image.high())), layout.low_end - kTablesSize,
-                        layout.memory};
-  std::vector<Module> modules = read_modules(in, area, image.high(), check);
-  std::uint64_t flash_window = 0;  // bytes below 4 GiB to back for a flash image
-  for (const Module& m : modules) {
+  plan.loader = common::parse_i386_exec(plan.loader_bytes, loader.path.string(), common::kLoaderElfLimits);
+  common::check_elf_placement(plan.loader, loader.path.string(), 0, low_end, "low RAM", holes);
+  common::check_elf_entry(plan.loader, loader.path.string());
+  plan.area = {std::max<std::uint64_t>(kModuleFloor, page_up(plan.loader.high())), low_end - kTablesSize,
+               plan.layout.memory};
+  plan.modules = read_modules(in, plan.area, plan.loader.high(), check);
+  for (const Module& m : plan.modules) {
     if (m.rule != LoadRule::module_flash_window) continue;
-    flash_window = flash_window_bytes(m.bytes.size());
-    if (flash_window > k4G - (kSpecialPfnEnd << kPageShift))
+    plan.flash_window = flash_window_bytes(m.bytes.size());
+    if (plan.flash_window > k4G - (kSpecialPfnEnd << kPageShift))
       throw ImageError(m.file + ": offset 0x0: a " + hex(m.bytes.size()) +
                        "-byte flash image does not fit between the special pages and 4 GiB");
   }
-  check();
+  return plan;
+}
 
+// Step 2: RAM, Xen's special pages, and a flash image's window.
+void populate_memory(Domain& d, const Inputs& in, const Plan& plan, Outputs& out, const std::function<void()>& check) {
   // A flash image's window below 4 GiB is RAM the guest did not ask for,
   // like libxl's video RAM: max memory grows by it before anything is
   // populated (growing later may not fit the platform's reservation).
-  if (flash_window) d.set_max_memory(in.config.effective_maxmem() + flash_window);
-
-  // Memory.
-  out.extents = populate_ram(d, layout, check);
+  if (plan.flash_window) d.set_max_memory(in.config.effective_maxmem() + plan.flash_window);
+  out.extents = populate_ram(d, plan.layout, check);
   out.special_4k = common::xen_special::populate(d);
-  if (flash_window) {
-    const std::uint64_t pages = flash_window >> kPageShift;
-    if (d.populate_physmap((k4G - flash_window) >> kPageShift, pages, 0) != pages)
-      throw Error("build_hvm: the platform did not back the flash window at " + hex(k4G - flash_window));
-    out.flash_window = flash_window;
+  if (plan.flash_window) {
+    const std::uint64_t pages = plan.flash_window >> kPageShift;
+    if (d.populate_physmap((k4G - plan.flash_window) >> kPageShift, pages, 0) != pages)
+      throw Error("build_hvm: the platform did not back the flash window at " + hex(k4G - plan.flash_window));
+    out.flash_window = plan.flash_window;
   }
-  out.populate_time = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
-  check();
+}
 
-  // Segments at their link addresses, bss zeroed.
-  for (const common::ElfSegment& s : image.segments) {
+// Step 3: the loader's segments at their link addresses, bss zeroed.
+void load_loader(Domain& d, const Plan& plan) {
+  for (const common::ElfSegment& s : plan.loader.segments) {
     GuestMapping m = d.map(s.paddr, s.memsz);
-    std::memcpy(m.data(), elf_bytes.data() + s.offset, s.filesz);
+    std::memcpy(m.data(), plan.loader_bytes.data() + s.offset, s.filesz);
     std::memset(m.data() + s.filesz, 0, s.memsz - s.filesz);
   }
+}
 
-  // Modules top-down from below hvmloader's table block, page aligned: the
-  // ramdisk highest (hvmloader's own initrd spot, so it need not move), then
-  // the kernel, the BIOS, and the command line -- all in low RAM, above
-  // hvmloader and the F-segment (hvmloader/README.md).
+// Step 4: modules top-down from below hvmloader's table block, page
+// aligned: the ramdisk highest (hvmloader's own initrd spot, so it need not
+// move), then the kernel, the BIOS, and the command line -- all in low RAM,
+// above hvmloader and the F-segment (hvmloader/README.md). Returns the
+// command line's address (0: none).
+std::uint64_t place_modules(Domain& d, const Inputs& in, Plan& plan, Outputs& out, const std::function<void()>& check) {
+  std::vector<Module>& modules = plan.modules;
   std::stable_sort(modules.begin(), modules.end(), [](const Module& a, const Module& b) {
     auto rank = [](const std::string& n) {
       return n == HVMTOOL_ABI_MODULE_RAMDISK ? 0 : n == HVMTOOL_ABI_MODULE_KERNEL ? 1 : 2;
     };
     return rank(a.name) < rank(b.name);
   });
-  const std::uint64_t floor = area.floor;
-  std::uint64_t top = area.top;
+  const std::uint64_t floor = plan.area.floor;
+  std::uint64_t top = plan.area.top;
   auto allocate = [&](const std::string& what, std::uint64_t size) {
     const std::uint64_t rounded = page_up(size);
     if (top < floor || top - floor < rounded)
       throw Error("build_hvm: no room in low RAM for " + what + " (" + hex(size) + " bytes between " + hex(floor) +
-                  " and " + hex(top) + "; memory is " + std::to_string(layout.memory >> 20) + " MiB)");
+                  " and " + hex(top) + "; memory is " + std::to_string(plan.layout.memory >> 20) + " MiB)");
     top -= rounded;
     return top;
   };
@@ -267,79 +279,62 @@ void build(Domain& d, const Inputs& in, Outputs& out, Logger& log,
     write(d, m.paddr, m.bytes.data(), m.bytes.size());
     out.placed.push_back({m.name, {m.paddr, m.bytes.size()}});
   }
-  std::uint64_t cmdline_paddr = 0;
-  if (!in.boot.cmdline.empty()) {
-    cmdline_paddr = allocate("the command line", in.boot.cmdline.size() + 1);
-    write(d, cmdline_paddr, in.boot.cmdline.c_str(), in.boot.cmdline.size() + 1);
-    out.cmdline = GuestRange{cmdline_paddr, in.boot.cmdline.size() + 1};
-  }
+  if (in.boot.cmdline.empty()) return 0;
+  const std::uint64_t cmdline_paddr = allocate("the command line", in.boot.cmdline.size() + 1);
+  write(d, cmdline_paddr, in.boot.cmdline.c_str(), in.boot.cmdline.size() + 1);
+  out.cmdline = GuestRange{cmdline_paddr, in.boot.cmdline.size() + 1};
+  return cmdline_paddr;
+}
 
-  // hvm_start_info, the module list and the names in one page.
-  {
-    std::vector<std::byte> page(kPageSize);
-    hvm_start_info si{};
-    si.magic = XEN_HVM_START_MAGIC_VALUE;
-    si.version = 1;
-    si.nr_modules = static_cast<std::uint32_t>(modules.size());
-    si.cmdline_paddr = cmdline_paddr;
-    const std::size_t list_off = (sizeof si + 7) & ~std::size_t(7);
-    std::size_t name_off = list_off + modules.size() * sizeof(hvm_modlist_entry);
-    si.modlist_paddr = modules.empty() ? 0 : kStartInfoPaddr + list_off;
-    for (std::size_t i = 0; i < modules.size(); ++i) {
-      const std::string& n = modules[i].name;
-      if (name_off + n.size() + 1 > page.size()) throw Error("build_hvm: too many modules for the start info page");
-      hvm_modlist_entry e{};
-      e.paddr = modules[i].paddr;
-      e.size = modules[i].bytes.size();
-      e.cmdline_paddr = kStartInfoPaddr + name_off;
-      std::memcpy(page.data() + list_off + i * sizeof e, &e, sizeof e);
-      std::memcpy(page.data() + name_off, n.c_str(), n.size() + 1);
-      name_off += n.size() + 1;
-    }
-    std::memcpy(page.data(), &si, sizeof si);
-    write(d, kStartInfoPaddr, page.data(), page.size());
-    out.start_info = static_cast<std::uint32_t>(kStartInfoPaddr);
-  }
+// Step 5: what hvmloader reads first: hvm_start_info (with the modules),
+// hvm_info at 0x9F800.
+void write_loader_tables(Domain& d, const Inputs& in, const Plan& plan, std::uint64_t cmdline_paddr, Outputs& out) {
+  std::vector<StartInfoModule> listed;
+  for (const Module& m : plan.modules) listed.push_back({m.name, m.paddr, m.bytes.size()});
+  const std::vector<std::byte> page = make_start_info_page(kStartInfoPaddr, listed, cmdline_paddr);
+  write(d, kStartInfoPaddr, page.data(), page.size());
+  out.start_info = static_cast<std::uint32_t>(kStartInfoPaddr);
+  const std::vector<std::byte> info = make_hvm_info(in.config.vcpus, plan.layout);
+  write(d, kHvmInfoPaddr, info.data(), info.size());
+}
 
-  // hvm_info at 0x9F800 (build_hvm_info): 8-bit sum of all bytes is zero.
-  {
-    hvm_info_table t{};
-    std::memcpy(t.signature, "HVM INFO", 8);
-    t.length = sizeof t;
-    t.apic_mode = 1;
-    t.nr_vcpus = in.config.vcpus;
-    for (unsigned i = 0; i < in.config.vcpus && i < HVM_MAX_VCPUS; ++i)
-      t.vcpu_online[i / 8] |= static_cast<std::uint8_t>(1u << (i % 8));
-    t.low_mem_pgend = static_cast<std::uint32_t>(layout.low_end >> kPageShift);
-    t.reserved_mem_pgstart = static_cast<std::uint32_t>(kReservedPgStart);
-    t.high_mem_pgend = static_cast<std::uint32_t>(layout.high_end() >> kPageShift);
-    std::uint8_t sum = 0;
-    const auto* p = reinterpret_cast<const std::uint8_t*>(&t);
-    for (std::size_t i = 0; i < sizeof t; ++i) sum = static_cast<std::uint8_t>(sum + p[i]);
-    t.checksum = static_cast<std::uint8_t>(-sum);
-    write(d, kHvmInfoPaddr, &t, sizeof t);
-  }
-
-  // Special pages and ioreq server pages: zeroed, then the params.
+// Step 6: the special pages zeroed and named (HVM params), vCPU 0 at the
+// loader's entry.
+void start_loader(Domain& d, const Inputs& in, const Plan& plan, Outputs& out) {
   common::xen_special::publish(d);
   out.store_pfn = common::xen_special::special_pfn(common::xen_special::xenstore);
   out.console_pfn = common::xen_special::special_pfn(common::xen_special::console);
-
-  // vCPU 0.
-  out.entry = image.entry;
+  out.entry = plan.loader.entry;
   if (in.entry == EntryMode::legacy_jmp) {
     // The seed's (pre-4.7) entry: JMP rel32 to the ELF entry at address 0,
     // vCPU 0 started there with no start info.
     std::uint8_t jmp[5] = {0xE9};
-    const std::uint32_t rel = image.entry - 5;
+    const std::uint32_t rel = plan.loader.entry - 5;
     std::memcpy(jmp + 1, &rel, 4);
     write(d, 0, jmp, sizeof jmp);
     d.set_vcpu_context(0, VcpuContext::flat32(0, 0));
   } else {
-    d.set_vcpu_context(0, VcpuContext::flat32(image.entry, out.start_info));
+    d.set_vcpu_context(0, VcpuContext::flat32(plan.loader.entry, out.start_info));
   }
-  out.total_time = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
-  (void)log;
+}
+
+// xc_hvm_build's order: check and read, populate, load, place, describe, start.
+void build(Domain& d, const Inputs& in, Outputs& out, const std::shared_ptr<std::atomic<bool>>& cancelled) {
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
+  const std::function<void()> check = [&] {
+    if (cancelled->load()) throw CancelledError("build_hvm: cancelled");
+  };
+  Plan plan = check_and_read_images(in, check);
+  check();
+  populate_memory(d, in, plan, out, check);
+  out.populate_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+  check();
+  load_loader(d, plan);
+  const std::uint64_t cmdline_paddr = place_modules(d, in, plan, out, check);
+  write_loader_tables(d, in, plan, cmdline_paddr, out);
+  start_loader(d, in, plan, out);
+  out.total_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
 }
 
 }  // namespace
@@ -353,13 +348,12 @@ void BuildHvmStage::async_run(StageContext& ctx, Completion done) {
   in->entry = entry_;
   auto out = std::make_shared<Outputs>();
   FirmwareProvider* provider = ctx.firmware;
-  Logger& log = ctx.log;
   auto cancelled = ctx.cancelled;
   run_blocking(
       ctx,
-      [&domain, provider, in, out, &log, cancelled] {
+      [&domain, provider, in, out, cancelled] {
         in->firmware = provider->resolve(in->config);
-        build(domain, *in, *out, log, cancelled);
+        build(domain, *in, *out, cancelled);
       },
       [&ctx, in, out, cancelled, done = std::move(done)](std::exception_ptr error) {
         // Cancelled (timeout, signal): the runner may already be rolling
