@@ -126,7 +126,7 @@ cp "$work/gpt.img" "$out/partition_table/gpt.img"
 
 # ---- boot configs
 # Debian 12's generated grub.cfg, as the bootloader tests keep it.
-sed -n '/R"GRUB(/,/)GRUB"/p' "$src/tests/bootloader/test_bootloader.cpp" | sed '1s/.*R"GRUB(//; $d' \
+sed -n '/R"GRUB(/,/)GRUB"/p' "$src/tests/bootloader/test_boot_menus.cpp" | sed '1s/.*R"GRUB(//; $d' \
   > "$out/grub_cfg/debian.cfg"
 cat > "$out/grub_cfg/features.cfg" <<'CFG'
 set default="${saved_entry}"
