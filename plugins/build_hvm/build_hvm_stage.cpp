@@ -341,7 +341,10 @@ void build(Domain& d, const Inputs& in, Outputs& out, const std::shared_ptr<std:
 
 void BuildHvmStage::async_run(StageContext& ctx, Completion done) {
   Domain& domain = ctx.require_domain();
-  if (!ctx.firmware) throw Error("build_hvm: the pipeline has no firmware provider (plugins.firmware)");
+  // The images resolved when the pipeline was loaded, or (a stage run on its
+  // own) the provider's answer now.
+  std::shared_ptr<const FirmwareSet> images = ctx.firmware_images;
+  if (!images && !ctx.firmware) throw Error("build_hvm: the pipeline has no firmware provider (plugins.firmware)");
   auto in = std::make_shared<Inputs>();
   in->config = ctx.config;
   in->boot = ctx.boot;
@@ -351,8 +354,8 @@ void BuildHvmStage::async_run(StageContext& ctx, Completion done) {
   auto cancelled = ctx.cancelled;
   run_blocking(
       ctx,
-      [&domain, provider, in, out, cancelled] {
-        in->firmware = provider->resolve(in->config);
+      [&domain, provider, images, in, out, cancelled] {
+        in->firmware = images ? *images : provider->resolve(in->config);
         build(domain, *in, *out, cancelled);
       },
       [&ctx, in, out, cancelled, done = std::move(done)](std::exception_ptr error) {

@@ -73,6 +73,38 @@ BOOST_AUTO_TEST_CASE(run_to_poweroff_exits_0_with_timings_and_json) {
   BOOST_TEST(read_file(dir.path() / "vm1.marker") == "bootloader\nbuild\nundo build\nundo bootloader\n");
 }
 
+// The firmware is resolved once per file, when it is loaded (so `validate`
+// checks it), and every domain's builder gets that resolution: a file of N
+// domains does not check the same firmware files N more times.
+BOOST_AUTO_TEST_CASE(firmware_is_resolved_once_per_file_and_handed_to_every_builder) {
+  test::TempDir dir;
+  const fs::path marker = dir.path() / "fw.marker";
+  std::ostringstream y;
+  y << "platform: testplatform\n"
+    << "plugins:\n  search_path: [" << test::test_plugin_dir().string() << "]\n  firmware: teststage\n"
+    << "stages:\n  bootloader: teststage\n  build: teststage\n"
+    << "params:\n  testplatform: {calls_file: " << (dir.path() / "fw.calls").string() << "}\n"
+    << "  teststage: {marker: " << marker.string() << "}\n"
+    << "domain:\n  name: fw\n  type: hvm\n  memory: 64M\n"
+    << "count: 3\n";
+  const std::string file = dir.write("fw.yaml", y.str()).string();
+  auto r = run_hvmtool("run -F " + file);
+  BOOST_TEST(r.exit_code == 0, r.out);
+  const std::string m = read_file(marker);
+  auto count = [&](const std::string& line) {
+    std::size_t n = 0;
+    for (std::size_t at = m.find(line); at != std::string::npos; at = m.find(line, at + 1)) ++n;
+    return n;
+  };
+  BOOST_TEST(count("resolve ") == 1u, m);
+  BOOST_TEST(count("build firmware /teststage/hvmloader\n") == 3u, m);
+
+  // `validate` resolves it too: that is where a missing firmware file shows.
+  auto v = run_hvmtool("validate " + file);
+  BOOST_TEST(v.exit_code == 0, v.out);
+  BOOST_TEST(read_file(marker).substr(m.size()) == "resolve fw\n");
+}
+
 BOOST_AUTO_TEST_CASE(guest_console_goes_to_the_log_file_and_with_c_to_the_terminal) {
   test::TempDir dir;
   auto file =

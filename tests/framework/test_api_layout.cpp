@@ -60,7 +60,8 @@ const std::vector<std::string> kPinned = {
     "PluginParams 120/8",
     "StageSlot 4/4",
     "BootPayload 152/8 kernel@0 ramdisk@40 cmdline@80 scratch_dir@112",
-    "StageContext 656/8 firmware@16 console@48 domain@80 boot@88 state@240 fate@576 cancelled@624 jobs_in_flight@640",
+    "StageContext 672/8 firmware@16 firmware_images@24 console@64 domain@96 boot@104 state@256 fate@592 cancelled@640 "
+    "jobs_in_flight@656",
 };
 
 template <typename T>
@@ -261,6 +262,7 @@ std::vector<std::string> layouts_now() {
           .str(),
       Layout<StageContext>("StageContext")
           .HVMTOOL_AT(StageContext, firmware)
+          .HVMTOOL_AT(StageContext, firmware_images)
           .HVMTOOL_AT(StageContext, console)
           .HVMTOOL_AT(StageContext, domain)
           .HVMTOOL_AT(StageContext, boot)

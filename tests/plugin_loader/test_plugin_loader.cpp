@@ -68,20 +68,22 @@ BOOST_AUTO_TEST_CASE(abi_mismatch_is_refused_naming_the_file_and_both_versions) 
 BOOST_AUTO_TEST_CASE(an_older_plugin_is_refused_saying_what_changed_since_its_version) {
   auto loader = test_loader();
   const std::string file = (test::test_plugin_dir() / "hvmtool-apiv1.so").string();
-  BOOST_TEST(error_of([&] { loader.load("apiv1"); }) ==
-             file +
-                 ": plugin 'apiv1' was built for plugin API 1; this hvmtool (0.1.0) has API 3 (2: "
-                 "StageContext::notes replaced by the typed BuildState (StageContext::state); Platform::features(); 3: "
-                 "PlatformFeatures::lapic and lapic_id_step; BuildState::acpi_rsdp): rebuild "
-                 "the plugin "
-                 "against this hvmtool's headers");
+  BOOST_TEST(
+      error_of([&] { loader.load("apiv1"); }) ==
+      file +
+          ": plugin 'apiv1' was built for plugin API 1; this hvmtool (0.1.0) has API 3 (2: "
+          "StageContext::notes replaced by the typed BuildState (StageContext::state); Platform::features(); 3: "
+          "PlatformFeatures::lapic and lapic_id_step; BuildState::acpi_rsdp; StageContext::firmware_images): rebuild "
+          "the plugin "
+          "against this hvmtool's headers");
   // Every change since, oldest first.
-  BOOST_TEST(api_mismatch("old", 0) ==
-             "plugin 'old' was built for plugin API 0; this hvmtool (0.1.0) has API 3 (1: the first plugin API; 2: "
-             "StageContext::notes replaced by the typed BuildState (StageContext::state); Platform::features(); 3: "
-             "PlatformFeatures::lapic and lapic_id_step; BuildState::acpi_rsdp): rebuild "
-             "the plugin "
-             "against this hvmtool's headers");
+  BOOST_TEST(
+      api_mismatch("old", 0) ==
+      "plugin 'old' was built for plugin API 0; this hvmtool (0.1.0) has API 3 (1: the first plugin API; 2: "
+      "StageContext::notes replaced by the typed BuildState (StageContext::state); Platform::features(); 3: "
+      "PlatformFeatures::lapic and lapic_id_step; BuildState::acpi_rsdp; StageContext::firmware_images): rebuild "
+      "the plugin "
+      "against this hvmtool's headers");
 }
 
 BOOST_AUTO_TEST_CASE(a_library_that_is_not_a_plugin_is_refused) {

@@ -17,7 +17,14 @@ class ScriptedStage final : public hvmtool::Stage {
       : slot_(slot), behaviour_(std::move(behaviour)), marker_(std::move(marker)), block_(block) {}
   std::string_view name() const override { return "teststage"; }
   void async_run(hvmtool::StageContext& ctx, hvmtool::Completion done) override {
-    if (!marker_.empty()) std::ofstream(marker_, std::ios::app) << to_string(slot_) << "\n";
+    if (!marker_.empty()) {
+      std::ofstream m(marker_, std::ios::app);
+      m << to_string(slot_);
+      // Which firmware the builder was handed, resolved when the file loaded.
+      if (slot_ == hvmtool::StageSlot::build && ctx.firmware_images)
+        m << " firmware " << ctx.firmware_images->loader.path.string();
+      m << "\n";
+    }
     if (behaviour_ == "throw") throw hvmtool::Error("teststage: thrown on purpose");
     if (behaviour_ == "fail") {
       done(std::make_exception_ptr(hvmtool::Error("teststage: failed on purpose")));
@@ -51,6 +58,23 @@ class ScriptedStage final : public hvmtool::Stage {
   hvmtool::Completion pending_;
 };
 
+// A firmware provider that says when it resolves (a "resolve" line in the
+// marker file) and resolves to a loader path no builder reads.
+class CountingFirmware final : public hvmtool::FirmwareProvider {
+ public:
+  explicit CountingFirmware(std::string marker) : marker_(std::move(marker)) {}
+  hvmtool::FirmwareSet resolve(const hvmtool::DomainConfig& domain) const override {
+    if (!marker_.empty()) std::ofstream(marker_, std::ios::app) << "resolve " << domain.name << "\n";
+    hvmtool::FirmwareSet set;
+    set.loader.name = "loader";
+    set.loader.path = "/teststage/" + domain.firmware;
+    return set;
+  }
+
+ private:
+  std::string marker_;
+};
+
 class TestStagePlugin final : public hvmtool::Plugin {
  public:
   std::string_view name() const override { return "teststage"; }
@@ -65,6 +89,11 @@ class TestStagePlugin final : public hvmtool::Plugin {
     if (p.has("fail_slot") && p.get_string("fail_slot", "") != to_string(slot)) behaviour = "ok";
     const std::chrono::milliseconds block(p.get_uint("block_ms", 0, 0, 600000));
     return std::make_unique<ScriptedStage>(slot, behaviour, p.get_string("marker", ""), block);
+  }
+  bool provides_firmware() const override { return true; }
+  std::unique_ptr<hvmtool::FirmwareProvider> create_firmware(const hvmtool::PluginParams& p) override {
+    p.require_known({"behaviour", "marker", "fail_slot", "block_ms"});
+    return std::make_unique<CountingFirmware>(p.get_string("marker", ""));
   }
 };
 

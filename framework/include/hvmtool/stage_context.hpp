@@ -51,6 +51,10 @@ struct HVMTOOL_API StageContext {
   const DomainConfig& config;
   Platform& platform;
   FirmwareProvider* firmware;  // null when the pipeline has no firmware provider
+  // What `firmware` resolved when the pipeline was loaded: a builder loads
+  // these rather than resolving again. Null when nothing resolved them (a
+  // stage run on its own), and the builder asks `firmware` itself.
+  std::shared_ptr<const FirmwareSet> firmware_images;
   Logger& log;
   boost::asio::io_context& io;
   boost::asio::thread_pool& workers;

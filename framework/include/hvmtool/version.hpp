@@ -20,6 +20,6 @@ struct ApiChange {
 inline constexpr ApiChange kApiChanges[] = {
     {1, "the first plugin API"},
     {2, "StageContext::notes replaced by the typed BuildState (StageContext::state); Platform::features()"},
-    {3, "PlatformFeatures::lapic and lapic_id_step; BuildState::acpi_rsdp"},
+    {3, "PlatformFeatures::lapic and lapic_id_step; BuildState::acpi_rsdp; StageContext::firmware_images"},
 };
 }  // namespace hvmtool

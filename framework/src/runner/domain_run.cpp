@@ -66,6 +66,7 @@ void DomainRun::begin_attempt() {
   result_.timings.clear();
   ctx_ = std::make_unique<StageContext>(config_, *pipeline_.platform, pipeline_.firmware.get(), log_, io_, workers_,
                                         console_);
+  ctx_->firmware_images = pipeline_.firmware_images;
   started_ = 0;
   pending_failure_.reset();
   phase_ = Phase::running;

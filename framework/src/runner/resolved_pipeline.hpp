@@ -19,6 +19,9 @@ struct ResolvedPipeline {
   std::shared_ptr<Platform> platform;
   std::string platform_plugin = "platform";    // the plugin that made `platform`, for messages
   std::shared_ptr<FirmwareProvider> firmware;  // may be null
+  // What `firmware` resolved when the file was loaded (and `validate`
+  // checked); null when nothing did, and a builder resolves for itself.
+  std::shared_ptr<const FirmwareSet> firmware_images;
   std::array<std::shared_ptr<Stage>, kStageOrder.size()> stages;
   std::array<std::string, kStageOrder.size()> plugin_names;
 };

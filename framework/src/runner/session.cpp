@@ -105,12 +105,15 @@ std::string Session::prepare(PipelineConfig config) {
     file->firmware = at_location(where(cfg.firmware), [&] {
       return loader.create_firmware(cfg.firmware.plugin, cfg.params_for(cfg.firmware.plugin));
     });
-    // Resolving now makes `validate` report a missing or malformed firmware
-    // file. The file names come from the domain section when the firmware
-    // plugin is the default one.
+    // Resolved once, here: `validate` reports a missing or malformed
+    // firmware file, and every domain of the file gets these images rather
+    // than each resolving them again. The file names come from the domain
+    // section when the firmware plugin is the default one.
     const SourceLocation& fw_where = cfg.firmware.where.line ? cfg.firmware.where : cfg.domain.where;
-    at_location(location_prefix(fw_where, cfg.file),
-                [&] { call_plugin(cfg.firmware.plugin, "resolve", [&] { file->firmware->resolve(cfg.domain); }); });
+    file->firmware_images = at_location(location_prefix(fw_where, cfg.file), [&] {
+      return std::make_shared<const FirmwareSet>(
+          call_plugin(cfg.firmware.plugin, "resolve", [&] { return file->firmware->resolve(cfg.domain); }));
+    });
   }
 
   for (DomainConfig& domain : cfg.domains()) {
@@ -119,6 +122,7 @@ std::string Session::prepare(PipelineConfig config) {
     prepared.pipeline.platform = file->platform;
     prepared.pipeline.platform_plugin = cfg.platform.plugin;
     prepared.pipeline.firmware = file->firmware;
+    prepared.pipeline.firmware_images = file->firmware_images;
     for (StageSlot slot : kStageOrder) {
       const PluginChoice& choice = cfg.stage(slot);
       const std::size_t i = index_of(slot);

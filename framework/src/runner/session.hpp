@@ -75,6 +75,7 @@ class HVMTOOL_API Session {
     PipelineConfig config;
     std::shared_ptr<Platform> platform;
     std::shared_ptr<FirmwareProvider> firmware;
+    std::shared_ptr<const FirmwareSet> firmware_images;  // resolved once, for every domain of the file
     std::vector<PreparedDomain> domains;
   };
 
