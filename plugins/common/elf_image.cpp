@@ -180,7 +180,55 @@ ElfImage parse(std::span<const std::byte> bytes, const std::string& file, const 
   return img;
 }
 
+// The header, the program header table and the PT_NOTE data, then the
+// section header table and the SHT_NOTE data, each clipped to the file.
+template <unsigned Class>
+void add_parse_ranges(std::uint64_t size, const std::function<void(std::uint64_t, std::uint64_t, std::byte*)>& read,
+                      std::vector<ElfRange>& out) {
+  using Ehdr = typename Types<Class>::Ehdr;
+  using Phdr = typename Types<Class>::Phdr;
+  using Shdr = typename Types<Class>::Shdr;
+  if (size < sizeof(Ehdr)) return;
+  Ehdr eh;
+  read(0, sizeof eh, reinterpret_cast<std::byte*>(&eh));
+  out.push_back({0, sizeof eh});
+  auto clip = [size](std::uint64_t off, std::uint64_t len) {
+    return off >= size ? std::uint64_t{0} : std::min(len, size - off);
+  };
+  auto table = [&](std::uint64_t off, std::uint64_t count, std::uint64_t entsize, std::uint64_t want, auto each) {
+    if (entsize != want || off >= size) return;
+    const std::uint64_t n = std::min(count, clip(off, count * entsize) / entsize);
+    out.push_back({off, n * entsize});
+    for (std::uint64_t i = 0; i < n; ++i) each(off + i * entsize);
+  };
+  table(eh.e_phoff, eh.e_phnum, eh.e_phentsize, sizeof(Phdr), [&](std::uint64_t at) {
+    Phdr ph;
+    read(at, sizeof ph, reinterpret_cast<std::byte*>(&ph));
+    if (ph.p_type == PT_NOTE) out.push_back({ph.p_offset, clip(ph.p_offset, ph.p_filesz)});
+  });
+  if (eh.e_shoff == 0) return;
+  table(eh.e_shoff, eh.e_shnum, eh.e_shentsize, sizeof(Shdr), [&](std::uint64_t at) {
+    Shdr sh;
+    read(at, sizeof sh, reinterpret_cast<std::byte*>(&sh));
+    if (sh.sh_type == SHT_NOTE) out.push_back({sh.sh_offset, clip(sh.sh_offset, sh.sh_size)});
+  });
+}
+
 }  // namespace
+
+std::vector<ElfRange> elf_parse_ranges(std::uint64_t file_size,
+                                       const std::function<void(std::uint64_t, std::uint64_t, std::byte*)>& read) {
+  std::vector<ElfRange> out;
+  if (file_size < EI_NIDENT) return {{0, file_size}};
+  unsigned char id[EI_NIDENT];
+  read(0, EI_NIDENT, reinterpret_cast<std::byte*>(id));
+  if (id[EI_CLASS] == ELFCLASS32)
+    add_parse_ranges<32>(file_size, read, out);
+  else if (id[EI_CLASS] == ELFCLASS64)
+    add_parse_ranges<64>(file_size, read, out);
+  out.push_back({0, EI_NIDENT});
+  return out;
+}
 
 std::uint64_t ElfImage::high() const {
   std::uint64_t h = 0;

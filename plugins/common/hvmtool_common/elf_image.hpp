@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -57,6 +58,18 @@ struct ElfImage {
 // either x86 machine is accepted: a 64-bit kernel may come as an ELF32),
 // little-endian, ET_EXEC. Segments must not overlap each other.
 ElfImage parse_elf(std::span<const std::byte> bytes, const std::string& file, const ElfLimits& limits = {});
+
+// The byte ranges of an ELF file that parse_elf reads: the file header, the
+// program header table, the data of PT_NOTE segments, the section header
+// table and the data of SHT_NOTE sections. Found by reading only those,
+// through `read` (offset, size, destination; never asked for bytes past
+// `file_size`), so that a large kernel is parsed without its segments being
+// read. Tables that make no sense add nothing: parse_elf reports them.
+struct ElfRange {
+  std::uint64_t offset = 0, size = 0;
+};
+std::vector<ElfRange> elf_parse_ranges(std::uint64_t file_size,
+                                       const std::function<void(std::uint64_t, std::uint64_t, std::byte*)>& read);
 
 // The descriptor of `note` as a little-endian number of 1, 2, 4 or 8 bytes
 // (Xen's elf_note_numeric); ImageError otherwise.

@@ -252,7 +252,7 @@ hvmtool_boot() {
   b_create= b_marker= b_why=
   _shown=
   _bt0=$(now)
-  HVMTOOL_LOG_DIR=$W timeout 300 "$HVMTOOL" run -F --timings "$_file" >"$W/$_test.out" 2>&1 &
+  HVMTOOL_LOG_DIR=$W timeout 300 "$HVMTOOL" run -F -v --timings "$_file" >"$W/$_test.out" 2>&1 &
   _pid=$!
   while kill -0 $_pid 2>/dev/null; do
     [ -z "$b_marker" ] && has_marker "$_log" "$CONSOLE_DIR/guest-$_name.log" && b_marker=$(since "$_bt0")
@@ -383,7 +383,7 @@ fi
 if wanted pvh-hvmtool && xen_plugin_ready pvh-hvmtool build_pv && validate_or_fail pvh-hvmtool "$W/pvh.yaml"; then
   series hvmtool 1 pvh-hvmtool xt-pvh-hvmtool "$W/pvh.yaml" "$W/hvmtool-xt-pvh-hvmtool.log"
   hvmtool_create_pvh=$s_create hvmtool_marker_pvh=$s_marker
-  grep -a '^build_pv: \|hvmtool: build_pv' "$W/pvh-hvmtool.out" | head -n 1 | sed 's/^/  /'
+  grep -a 'build_pv: ' "$W/pvh-hvmtool.out" | tail -n 1 | sed 's/^/  /'
   sed -n '/^domain /,$p' "$W/pvh-hvmtool.out" | sed 's/^/  timings: /'
 fi
 if wanted pvh-xlcfg && xen_plugin_ready pvh-xlcfg build_pv; then
