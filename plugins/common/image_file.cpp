@@ -62,6 +62,8 @@ std::vector<std::byte> read_image(const fs::path& p, const std::string& what, co
 }
 
 ImageFile::ImageFile(const fs::path& p, const std::string& what, const SizeCap& cap) : path_(p), what_(what) {
+  // O_NONBLOCK: a FIFO named as a kernel must not block the open; it is
+  // refused as "not a regular file" right after.
   fd_ = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd_ < 0) open_fail(p, what, errno);
   try {
