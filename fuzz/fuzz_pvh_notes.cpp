@@ -57,11 +57,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                        static_cast<unsigned long long>(off), static_cast<unsigned long long>(len), size);
           std::abort();
         }
-        std::memcpy(dst, data + off, len);
+        if (len) std::memcpy(dst, data + off, len);
       });
   for (const auto& r : ranges) {
     if (r.offset > size || r.size > size - r.offset) std::abort();  // ranges are clipped to the file
-    std::memcpy(sparse.data() + r.offset, data + r.offset, r.size);
+    if (r.size) std::memcpy(sparse.data() + r.offset, data + r.offset, r.size);
   }
   const std::string whole = outcome(bytes), partial = outcome(sparse);
   if (whole != partial) {

@@ -80,7 +80,7 @@ std::size_t add_table(std::vector<std::byte>& out, Header h, const std::vector<s
   const std::size_t at = out.size();
   out.resize(align8(at + h.length));
   std::memcpy(out.data() + at, &h, sizeof h);
-  std::memcpy(out.data() + at + sizeof h, body.data(), body.size());
+  if (!body.empty()) std::memcpy(out.data() + at + sizeof h, body.data(), body.size());  // a DSDT has none
   out[at + offsetof(Header, checksum)] = std::byte{checksum(out.data() + at, h.length)};
   return at;
 }
