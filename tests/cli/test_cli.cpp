@@ -47,7 +47,7 @@ test::CommandResult run_hvmtool(const std::string& args) { return test::run_comm
 BOOST_AUTO_TEST_CASE(version_and_help) {
   auto v = run_hvmtool("--version");
   BOOST_TEST(v.exit_code == 0);
-  BOOST_TEST(v.out == "hvmtool 0.1.0 (plugin API 3)\n");
+  BOOST_TEST(v.out == "hvmtool 0.1.0 (plugin API 4)\n");
   auto h = run_hvmtool("--help");
   BOOST_TEST(h.exit_code == 0);
   BOOST_TEST(h.out.find("validate FILE...") != std::string::npos);
@@ -97,7 +97,7 @@ BOOST_AUTO_TEST_CASE(firmware_is_resolved_once_per_file_and_handed_to_every_buil
     return n;
   };
   BOOST_TEST(count("resolve ") == 1u, m);
-  BOOST_TEST(count("build firmware /teststage/hvmloader\n") == 3u, m);
+  BOOST_TEST(count("build firmware /teststage/default\n") == 3u, m);
 
   // `validate` resolves it too: that is where a missing firmware file shows.
   auto v = run_hvmtool("validate " + file);
@@ -318,6 +318,41 @@ BOOST_AUTO_TEST_CASE(validate_reports_ok_and_errors_with_file_line_column) {
   BOOST_TEST(np.exit_code == 1);
   BOOST_TEST(np.out.starts_with("hvmtool: " + unknown_plugin.string() + ":3:17: plugin 'nosuchplugin' not found"),
              np.out);
+}
+
+// The names `firmware:` and `bios:` accept are the firmware plugin's: it
+// refuses one it does not know when the file is loaded, worded as the
+// loader's own errors (file, line, column, field, a did-you-mean).
+BOOST_AUTO_TEST_CASE(validate_reports_firmware_names_the_firmware_plugin_does_not_know) {
+  test::TempDir dir;
+  auto validate = [&](const std::string& name, const std::string& fields) {
+    std::ostringstream y;
+    y << "platform: testplatform\n"
+      << "plugins: {search_path: [" << test::test_plugin_dir().string() << "]}\n"
+      << "stages: {bootloader: teststage}\n"
+      << "params:\n  testplatform: {calls_file: " << (dir.path() / (name + ".calls")).string() << "}\n"
+      << "domain:\n  name: " << name << "\n  type: hvm\n"
+      << fields;
+    const std::string file = dir.write(name + ".yaml", y.str()).string();
+    return std::make_pair(run_hvmtool("validate " + file), file);
+  };
+  const std::string kBiosWhat = "expected seabios, ovmf or a path (containing '/'), got ";
+  auto [bios, bios_file] = validate("bios", "  bios: seabio\n");
+  BOOST_TEST(bios.exit_code == 1);
+  BOOST_TEST(bios.out == "hvmtool: " + bios_file + ":9:9: field 'domain.bios': " + kBiosWhat +
+                             "\"seabio\" (did you mean 'seabios'?)\n",
+             bios.out);
+  auto [uefi, uefi_file] = validate("uefi", "  bios: uefi\n");
+  BOOST_TEST(uefi.out == "hvmtool: " + uefi_file + ":9:9: field 'domain.bios': " + kBiosWhat + "\"uefi\"\n", uefi.out);
+  auto [fw, fw_file] = validate("fw", "  firmware: hvmloadr\n");
+  BOOST_TEST(fw.exit_code == 1);
+  BOOST_TEST(fw.out == "hvmtool: " + fw_file +
+                           ":9:13: field 'domain.firmware': expected hvmloader or a path (containing '/'), got "
+                           "\"hvmloadr\" (did you mean 'hvmloader'?)\n",
+             fw.out);
+  // The default loader, found where the build put it.
+  auto [good, good_file] = validate("good", "");
+  BOOST_TEST(good.exit_code == 0, good.out);
 }
 
 namespace {

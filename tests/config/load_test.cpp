@@ -167,7 +167,7 @@ BOOST_AUTO_TEST_CASE(defaults) {
   BOOST_TEST(d.vcpus == 1u);
   BOOST_TEST(d.maxvcpus == 0u);
   BOOST_TEST(d.effective_maxvcpus() == 1u);
-  BOOST_TEST(d.firmware == "hvmloader");
+  BOOST_TEST(d.firmware == "");  // the firmware plugin's default (hvmloader)
   BOOST_TEST(d.bios == "");
   BOOST_TEST(d.kernel.empty());
   BOOST_TEST(d.ramdisk.empty());

@@ -16,7 +16,7 @@ using namespace hvmtool;
 namespace {
 
 // The API version the layouts below were taken from.
-constexpr unsigned kPinnedApiVersion = 3;
+constexpr unsigned kPinnedApiVersion = 4;
 
 // One line per type: "Name size/align member@offset ...", x86-64 with
 // libstdc++ (what hvmtool builds for). A failure prints the line as it is
@@ -42,9 +42,9 @@ const std::vector<std::string> kPinned = {
     "DomainType 4/4",
     "ShutdownAction 4/4",
     "DiskConfig 152/8 target@0 format@40 vdev@72 readonly@104 where@112",
-    "DomainConfig 520/8 name@0 type@32 memory@40 maxmem@48 vcpus@56 maxvcpus@60 firmware@64 bios@96 kernel@128 "
+    "DomainConfig 600/8 name@0 type@32 memory@40 maxmem@48 vcpus@56 maxvcpus@60 firmware@64 bios@96 kernel@128 "
     "ramdisk@168 cmdline@208 disks@240 bootloader_args@264 logfile@288 on_poweroff@328 on_reboot@332 on_crash@336 "
-    "mmio_hole@344 timeouts@352 restart_limit@464 restart_window@472 where@480",
+    "mmio_hole@344 timeouts@352 restart_limit@464 restart_window@472 where@480 firmware_where@520 bios_where@560",
     "ShutdownReason 4/4",
     "ConsoleChannel 4/4",
     "DomainEvent 40/8 kind@0 reason@4 detail@8",
@@ -207,6 +207,8 @@ std::vector<std::string> layouts_now() {
           .HVMTOOL_AT(DomainConfig, restart_limit)
           .HVMTOOL_AT(DomainConfig, restart_window)
           .HVMTOOL_AT(DomainConfig, where)
+          .HVMTOOL_AT(DomainConfig, firmware_where)
+          .HVMTOOL_AT(DomainConfig, bios_where)
           .str(),
       Layout<ShutdownReason>("ShutdownReason").str(),
       Layout<ConsoleChannel>("ConsoleChannel").str(),

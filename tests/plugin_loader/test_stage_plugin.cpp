@@ -67,7 +67,7 @@ class CountingFirmware final : public hvmtool::FirmwareProvider {
     if (!marker_.empty()) std::ofstream(marker_, std::ios::app) << "resolve " << domain.name << "\n";
     hvmtool::FirmwareSet set;
     set.loader.name = "loader";
-    set.loader.path = "/teststage/" + domain.firmware;
+    set.loader.path = "/teststage/" + (domain.firmware.empty() ? std::string("default") : domain.firmware);
     return set;
   }
 

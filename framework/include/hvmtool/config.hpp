@@ -22,8 +22,8 @@ enum class ShutdownAction { destroy, restart, preserve };
 
 struct DiskConfig {
   std::filesystem::path target;  // the image file
-  std::string format = "raw";
-  std::string vdev;  // guest device name, e.g. xvda / hda
+  std::string format = "raw";    // checked by the stages that read the disk (Stage::check_domain)
+  std::string vdev;              // guest device name, e.g. xvda / hda
   bool readonly = false;
   SourceLocation where;
 };
@@ -37,8 +37,12 @@ struct HVMTOOL_API DomainConfig {
   std::uint64_t maxmem = 0;             // bytes; 0 = same as memory
   unsigned vcpus = 1;
   unsigned maxvcpus = 0;  // 0 = same as vcpus
-  std::string firmware;   // "hvmloader" (default for hvm), or a path
-  std::string bios;       // "seabios", "ovmf", a path, or empty (hvmloader boots the payload itself)
+  // A name the firmware plugin knows, or an absolute path (the loader
+  // resolves a value with a '/' against the file's folder); empty = the
+  // firmware plugin's default. The loader does not know the names: the
+  // firmware plugin checks them when the file is loaded (firmware.hpp).
+  std::string firmware;  // the loader the vCPU starts in (e.g. hvmloader)
+  std::string bios;      // a BIOS or UEFI image it hands control to (e.g. seabios); empty = none
   std::filesystem::path kernel;
   std::filesystem::path ramdisk;
   std::string cmdline;
@@ -54,8 +58,11 @@ struct HVMTOOL_API DomainConfig {
   unsigned restart_limit = 10;  // restarts within restart_window before the loop guard stops it
   std::chrono::seconds restart_window{60};
 
-  // Where the file defined this domain (for messages raised after load).
+  // Where the file defined this domain (for messages raised after load),
+  // and its `firmware` and `bios` values (for the firmware plugin's).
   SourceLocation where;
+  SourceLocation firmware_where;
+  SourceLocation bios_where;
 
   std::uint64_t effective_maxmem() const { return maxmem ? maxmem : memory; }
   unsigned effective_maxvcpus() const { return maxvcpus ? maxvcpus : vcpus; }

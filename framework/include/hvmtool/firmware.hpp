@@ -47,7 +47,10 @@ struct FirmwareSet {
 class HVMTOOL_API FirmwareProvider {
  public:
   virtual ~FirmwareProvider() = default;
-  // Throws ConfigError/ImageError naming the file and what is wrong with it.
+  // Called when the pipeline file is loaded. The names in `domain.firmware`
+  // and `domain.bios` are the provider's words: one it does not know is a
+  // ConfigError at domain.firmware_where / bios_where (fail_field). A file
+  // that is missing or malformed is an ImageError naming it and the reason.
   virtual FirmwareSet resolve(const DomainConfig& domain) const = 0;
 };
 

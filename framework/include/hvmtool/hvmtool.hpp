@@ -6,6 +6,7 @@
 #include "hvmtool/domain.hpp"
 #include "hvmtool/error.hpp"
 #include "hvmtool/export.hpp"
+#include "hvmtool/field_check.hpp"
 #include "hvmtool/firmware.hpp"
 #include "hvmtool/log.hpp"
 #include "hvmtool/params.hpp"

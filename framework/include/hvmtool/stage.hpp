@@ -28,6 +28,14 @@ class HVMTOOL_API Stage {
 
   virtual std::string_view name() const = 0;
 
+  // Called once per domain section when the pipeline file is loaded (so
+  // `hvmtool validate` reports it), before anything runs: check the domain
+  // fields whose words this stage owns (the disk formats it reads, the boot
+  // kinds it builds) against what it and `platform` can do, and throw
+  // ConfigError naming the field (fail_field, field_check.hpp). Parameters
+  // are checked in create_stage instead. Default: nothing to check.
+  virtual void check_domain(const DomainConfig& /*domain*/, const PlatformFeatures& /*platform*/) const {}
+
   // Start the step. May throw instead of calling `done` with an error.
   virtual void async_run(StageContext& ctx, Completion done) = 0;
 

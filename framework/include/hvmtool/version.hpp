@@ -4,7 +4,7 @@
 // the loader before any of its C++ symbols are touched, because every interface
 // in this folder crosses the library boundary by vtable layout, and every
 // struct in it by its layout (tests/framework/test_api_layout.cpp pins them).
-#define HVMTOOL_API_VERSION 3u
+#define HVMTOOL_API_VERSION 4u
 
 namespace hvmtool {
 inline constexpr unsigned kApiVersion = HVMTOOL_API_VERSION;
@@ -21,5 +21,8 @@ inline constexpr ApiChange kApiChanges[] = {
     {1, "the first plugin API"},
     {2, "StageContext::notes replaced by the typed BuildState (StageContext::state); Platform::features()"},
     {3, "PlatformFeatures::lapic and lapic_id_step; BuildState::acpi_rsdp; StageContext::firmware_images"},
+    {4,
+     "Stage::check_domain (a stage checks its own words in the domain section at load); "
+     "DomainConfig::firmware_where and bios_where; firmware names are the firmware plugin's"},
 };
 }  // namespace hvmtool

@@ -116,6 +116,8 @@ std::string Session::prepare(PipelineConfig config) {
     });
   }
 
+  const PlatformFeatures features =
+      call_plugin(cfg.platform.plugin, "features", [&] { return file->platform->features(); });
   for (DomainConfig& domain : cfg.domains()) {
     PreparedDomain prepared;
     prepared.config = std::move(domain);
@@ -129,6 +131,12 @@ std::string Session::prepare(PipelineConfig config) {
       prepared.pipeline.plugin_names[i] = choice.plugin;
       prepared.pipeline.stages[i] = at_location(
           where(choice), [&] { return loader.create_stage(choice.plugin, slot, cfg.params_for(choice.plugin)); });
+      // The stage's own words in the domain section (a disk format it
+      // reads): refused here, so that `validate` names the field.
+      at_location(where(choice), [&] {
+        call_plugin(choice.plugin, "check_domain",
+                    [&] { prepared.pipeline.stages[i]->check_domain(prepared.config, features); });
+      });
     }
     file->domains.push_back(std::move(prepared));
   }
