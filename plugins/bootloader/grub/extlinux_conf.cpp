@@ -10,6 +10,7 @@
 #include <cctype>
 
 #include "boot_menu.hpp"
+#include "config_lines.hpp"
 #include "hvmtool_common/guest_text.hpp"
 
 namespace hvmtool::grub {
@@ -20,12 +21,6 @@ std::string lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return char(std::tolower(c)); });
   return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
 }
 
 // The first word and the rest.
@@ -66,17 +61,7 @@ BootMenu parse_extlinux_conf(std::string_view text) {
   std::string menu_default;
   int menu_default_line = 0;
   std::vector<Pending> entries;
-  int line_no = 0;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const auto nl = text.find('\n', pos);
-    const std::string_view raw = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-    pos = nl == std::string_view::npos ? text.size() : nl + 1;
-    ++line_no;
-    const std::string_view line = trim(raw);
-    if (line.empty() || line.front() == '#') continue;
-    auto [kw_raw, rest] = first_word(line);
-    const std::string kw = lower(kw_raw);
+  for (const auto& [line_no, kw, rest] : config_lines(text, KeywordEnd::space)) {
     Pending* cur = entries.empty() ? nullptr : &entries.back();
     if (kw == "label") {
       if (rest.empty()) throw MenuError(line_no, "LABEL without a name");
