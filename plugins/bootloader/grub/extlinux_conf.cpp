@@ -11,11 +11,15 @@
 
 #include "boot_menu.hpp"
 #include "config_lines.hpp"
+#include "menu_format.hpp"
 #include "hvmtool_common/guest_text.hpp"
 
 namespace hvmtool::grub {
 
 namespace {
+
+constexpr std::string_view kName = "extlinux.conf";
+constexpr std::string_view kPaths[] = {"/boot/extlinux/extlinux.conf", "/extlinux.conf"};
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -55,7 +59,7 @@ struct Pending {
 
 BootMenu parse_extlinux_conf(std::string_view text) {
   BootMenu menu;
-  menu.format = "extlinux.conf";
+  menu.format = kName;
   menu.relative_to_config = true;
   std::string global_append;
   std::string menu_default;
@@ -142,5 +146,9 @@ BootMenu parse_extlinux_conf(std::string_view text) {
   }
   return menu;
 }
+
+// Listed in menu_formats.cpp (extern: a namespace-scope const is otherwise private to its file).
+extern const MenuFormat extlinux_conf_format;
+const MenuFormat extlinux_conf_format{kName, kPaths, text_only<parse_extlinux_conf>};
 
 }  // namespace hvmtool::grub

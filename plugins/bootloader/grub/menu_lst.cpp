@@ -7,11 +7,15 @@
 
 #include "boot_menu.hpp"
 #include "config_lines.hpp"
+#include "menu_format.hpp"
 #include "hvmtool_common/guest_text.hpp"
 
 namespace hvmtool::grub {
 
 namespace {
+
+constexpr std::string_view kName = "menu.lst";
+constexpr std::string_view kPaths[] = {"/boot/grub/menu.lst", "/grub/menu.lst"};
 
 std::vector<std::string_view> words(std::string_view s) {
   std::vector<std::string_view> out;
@@ -29,7 +33,7 @@ std::vector<std::string_view> words(std::string_view s) {
 
 BootMenu parse_menu_lst(std::string_view text) {
   BootMenu menu;
-  menu.format = "menu.lst";
+  menu.format = kName;
   for (const auto& [line_no, kw, rest] : config_lines(text, KeywordEnd::space_or_equals)) {
     BootEntry* cur = menu.entries.empty() ? nullptr : &menu.entries.back();
     if (kw == "title") {
@@ -77,5 +81,9 @@ BootMenu parse_menu_lst(std::string_view text) {
   }
   return menu;
 }
+
+// Listed in menu_formats.cpp (extern: a namespace-scope const is otherwise private to its file).
+extern const MenuFormat menu_lst_format;
+const MenuFormat menu_lst_format{kName, kPaths, text_only<parse_menu_lst>};
 
 }  // namespace hvmtool::grub
