@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include <hvmtool/error.hpp>
 
@@ -15,6 +16,7 @@
 #include "disk_image.hpp"
 #include "ext_filesystem.hpp"
 #include "hvmtool_common/guest_text.hpp"
+#include "menu_format.hpp"
 #include "partition_table.hpp"
 
 namespace hvmtool::grub {
@@ -44,10 +46,38 @@ const DiskConfig& choose_disk(const std::vector<DiskConfig>& disks, const Settin
   throw Error("params.grub.disk: no disk with vdev " + guest_quote(settings.disk) + " (disks: " + names + ")");
 }
 
-BootMenu parse(const std::string& config_path, std::string_view text, const std::map<std::string, std::string>& env) {
-  if (config_path.ends_with("grub.cfg")) return parse_grub_cfg(text, env);
-  if (config_path.ends_with("extlinux.conf")) return parse_extlinux_conf(text);
-  return parse_menu_lst(text);
+// The first config file in the formats' search order, and its format.
+struct FoundConfig {
+  const MenuFormat* format = nullptr;
+  std::string path;
+};
+
+FoundConfig find_config(ExtFilesystem& efs) {
+  for (const MenuFormat* format : menu_formats())
+    for (std::string_view p : format->paths) {
+      const std::string path(p);
+      const auto kind = efs.kind("config", path);
+      if (kind == ExtFilesystem::Kind::missing) continue;
+      if (kind != ExtFilesystem::Kind::file) efs.fail("config " + guest_quote(path) + " is not a regular file");
+      return {format, path};
+    }
+  std::string list;
+  for (const std::string& c : config_candidates()) list += (list.empty() ? "" : ", ") + c;
+  efs.fail("no boot config found (looked for " + list + ")");
+}
+
+// A file a format reads beside its config (grubenv): missing, odd or
+// unreadable (a loop, a bad block) is no file.
+std::optional<std::string> read_optional(ExtFilesystem& efs, const std::string& path, std::uint64_t max_size) {
+  try {
+    const std::string what = fs::path(path).filename().string();
+    if (efs.kind(what, path) != ExtFilesystem::Kind::file) return std::nullopt;
+    const auto file = efs.regular_file(what, path);
+    if (file.size > max_size) return std::nullopt;
+    return efs.read_all(what, file, max_size);
+  } catch (const ImageError&) {
+    return std::nullopt;
+  }
 }
 
 // A path from the config, inside the filesystem. A separate /boot partition's
@@ -177,44 +207,18 @@ Extracted extract_boot_files(const std::vector<DiskConfig>& disks, const std::ve
   ExtFilesystem efs(disk, part, where);
   check_cancelled(cancelled);
 
-  std::string config_path;
-  for (const std::string& c : config_candidates()) {
-    const auto kind = efs.kind("config", c);
-    if (kind == ExtFilesystem::Kind::missing) continue;
-    if (kind != ExtFilesystem::Kind::file) efs.fail("config " + guest_quote(c) + " is not a regular file");
-    config_path = c;
-    break;
-  }
-  if (config_path.empty()) {
-    std::string list;
-    for (const auto& c : config_candidates()) list += (list.empty() ? "" : ", ") + c;
-    efs.fail("no boot config found (looked for " + list + ")");
-  }
+  const FoundConfig found = find_config(efs);
+  const std::string& config_path = found.path;
   const auto config_file = efs.regular_file("config", config_path);
   const std::string text = efs.read_all("config", config_file, kMaxConfigSize);
   check_cancelled(cancelled);
 
-  // grubenv beside grub.cfg (saved_entry for GRUB_DEFAULT=saved), as
-  // `load_env` would read it; a missing or odd one is ignored, as grub does.
-  // What GRUB sets before it runs grub.cfg: the folder it came from.
-  std::map<std::string, std::string> env;
-  const std::string config_dir = fs::path(config_path).parent_path().string();
-  if (config_path.ends_with("grub.cfg")) {
-    const std::string env_path = fs::path(config_path).parent_path().string() + "/grubenv";
-    try {
-      if (efs.kind("grubenv", env_path) == ExtFilesystem::Kind::file) {
-        const auto env_file = efs.regular_file("grubenv", env_path);
-        if (env_file.size <= kMaxGrubenvSize) env = parse_grubenv(efs.read_all("grubenv", env_file, kMaxGrubenvSize));
-      }
-    } catch (const ImageError&) {
-      env.clear();  // an unreadable grubenv (a loop, a bad block) is no grubenv
-    }
-    env.emplace("prefix", config_dir);
-    env.emplace("config_directory", config_dir);
-  }
   BootMenu menu;
   try {
-    menu = parse(config_path, text, env);
+    const MenuSource source{config_path, text, [&](const std::string& path, std::uint64_t max_size) {
+                              return read_optional(efs, path, max_size);
+                            }};
+    menu = found.format->read(source);
   } catch (const MenuError& e) {
     efs.fail(config_path + ": " + e.what());
   }
@@ -225,7 +229,8 @@ Extracted extract_boot_files(const std::vector<DiskConfig>& disks, const std::ve
     efs.fail(config_path + ": " + e.what());
   }
   const BootEntry& entry = *sel.entry;
-  const std::string base = menu.relative_to_config ? fs::path(config_path).parent_path().string() : "/";
+  const std::string config_dir = fs::path(config_path).parent_path().string();
+  const std::string base = menu.relative_to_config ? config_dir : "/";
 
   const auto kernel = boot_file(efs, "kernel", entry.kernel, base, config_path);
   if (kernel.size == 0) efs.fail("kernel " + guest_quote(kernel.path) + " is empty");

@@ -12,6 +12,8 @@
 #include <hvmtool/config.hpp>
 #include <hvmtool/log.hpp>
 
+#include "menu_format.hpp"  // config_candidates(): the config files looked for, in order
+
 namespace hvmtool::grub {
 
 // The plugin's parameters (params: {grub: {...}}), read at load time.
@@ -24,15 +26,6 @@ struct Settings {
 };
 
 inline constexpr std::uint64_t kMaxConfigSize = 1 << 20;
-inline constexpr std::uint64_t kMaxGrubenvSize = 64 * 1024;  // grub writes 1024 bytes
-
-// Config files looked for, in this order.
-inline const std::vector<std::string>& config_candidates() {
-  static const std::vector<std::string> c = {"/boot/grub/grub.cfg",          "/grub/grub.cfg",
-                                             "/boot/extlinux/extlinux.conf", "/extlinux.conf",
-                                             "/boot/grub/menu.lst",          "/grub/menu.lst"};
-  return c;
-}
 
 // What was found and where it was put.
 struct Extracted {

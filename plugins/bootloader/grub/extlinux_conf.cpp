@@ -10,22 +10,21 @@
 #include <cctype>
 
 #include "boot_menu.hpp"
+#include "config_lines.hpp"
+#include "menu_format.hpp"
 #include "hvmtool_common/guest_text.hpp"
 
 namespace hvmtool::grub {
 
 namespace {
 
+constexpr std::string_view kName = "extlinux.conf";
+constexpr std::string_view kPaths[] = {"/boot/extlinux/extlinux.conf", "/extlinux.conf"};
+
 std::string lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return char(std::tolower(c)); });
   return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
 }
 
 // The first word and the rest.
@@ -60,23 +59,13 @@ struct Pending {
 
 BootMenu parse_extlinux_conf(std::string_view text) {
   BootMenu menu;
-  menu.format = "extlinux.conf";
+  menu.format = kName;
   menu.relative_to_config = true;
   std::string global_append;
   std::string menu_default;
   int menu_default_line = 0;
   std::vector<Pending> entries;
-  int line_no = 0;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const auto nl = text.find('\n', pos);
-    const std::string_view raw = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-    pos = nl == std::string_view::npos ? text.size() : nl + 1;
-    ++line_no;
-    const std::string_view line = trim(raw);
-    if (line.empty() || line.front() == '#') continue;
-    auto [kw_raw, rest] = first_word(line);
-    const std::string kw = lower(kw_raw);
+  for (const auto& [line_no, kw, rest] : config_lines(text, KeywordEnd::space)) {
     Pending* cur = entries.empty() ? nullptr : &entries.back();
     if (kw == "label") {
       if (rest.empty()) throw MenuError(line_no, "LABEL without a name");
@@ -157,5 +146,9 @@ BootMenu parse_extlinux_conf(std::string_view text) {
   }
   return menu;
 }
+
+// Listed in menu_formats.cpp (extern: a namespace-scope const is otherwise private to its file).
+extern const MenuFormat extlinux_conf_format;
+const MenuFormat extlinux_conf_format{kName, kPaths, text_only<parse_extlinux_conf>};
 
 }  // namespace hvmtool::grub

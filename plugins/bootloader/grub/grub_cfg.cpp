@@ -10,16 +10,22 @@
 // reproduced this way (another file read by `source` or `configfile`, BLS
 // entries, `eval`, loops) is kept as a warning naming its line.
 #include <algorithm>
+#include <cstdint>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
 
 #include "boot_menu.hpp"
 #include "hvmtool_common/guest_text.hpp"
+#include "menu_format.hpp"
 
 namespace hvmtool::grub {
 
 namespace {
+
+constexpr std::string_view kName = "grub.cfg";
+constexpr std::string_view kPaths[] = {"/boot/grub/grub.cfg", "/grub/grub.cfg"};
 
 constexpr int kMaxDepth = 8;
 
@@ -226,7 +232,7 @@ class Parser {
 
   BootMenu parse() {
     BootMenu menu;
-    menu.format = "grub.cfg";
+    menu.format = kName;
     block(menu.entries, menu, 0, 0);
     menu.warnings = std::move(warnings_);
     return menu;
@@ -435,5 +441,27 @@ std::map<std::string, std::string> parse_grubenv(std::string_view text) {
   }
   return env;
 }
+
+namespace {
+
+constexpr std::uint64_t kMaxGrubenvSize = 64 * 1024;  // grub writes 1024 bytes
+
+// What GRUB has read and set before it runs grub.cfg: grubenv beside it
+// (saved_entry for GRUB_DEFAULT=saved, as `load_env` reads it; a missing or
+// odd one is ignored, as grub does), and the folder it came from.
+BootMenu read_grub_cfg(const MenuSource& source) {
+  const std::string dir = std::filesystem::path(source.path).parent_path().string();
+  std::map<std::string, std::string> env;
+  if (const auto grubenv = source.read_optional(dir + "/grubenv", kMaxGrubenvSize)) env = parse_grubenv(*grubenv);
+  env.emplace("prefix", dir);
+  env.emplace("config_directory", dir);
+  return parse_grub_cfg(source.text, env);
+}
+
+}  // namespace
+
+// Listed in menu_formats.cpp (extern: a namespace-scope const is otherwise private to its file).
+extern const MenuFormat grub_cfg_format;
+const MenuFormat grub_cfg_format{kName, kPaths, read_grub_cfg};
 
 }  // namespace hvmtool::grub

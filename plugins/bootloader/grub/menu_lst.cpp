@@ -2,22 +2,20 @@
 // "title TEXT" and hold "kernel [--opts] PATH ARGS" and "initrd PATH".
 // A keyword may be followed by spaces or '='. "default saved" means 0.
 // `configfile` (another file) is not followed: a warning.
-#include <algorithm>
 #include <cctype>
 #include <charconv>
 
 #include "boot_menu.hpp"
+#include "config_lines.hpp"
+#include "menu_format.hpp"
 #include "hvmtool_common/guest_text.hpp"
 
 namespace hvmtool::grub {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
+constexpr std::string_view kName = "menu.lst";
+constexpr std::string_view kPaths[] = {"/boot/grub/menu.lst", "/grub/menu.lst"};
 
 std::vector<std::string_view> words(std::string_view s) {
   std::vector<std::string_view> out;
@@ -35,23 +33,8 @@ std::vector<std::string_view> words(std::string_view s) {
 
 BootMenu parse_menu_lst(std::string_view text) {
   BootMenu menu;
-  menu.format = "menu.lst";
-  int line_no = 0;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const auto nl = text.find('\n', pos);
-    const std::string_view raw = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-    pos = nl == std::string_view::npos ? text.size() : nl + 1;
-    ++line_no;
-    const std::string_view line = trim(raw);
-    if (line.empty() || line.front() == '#') continue;
-    std::size_t k = 0;
-    while (k < line.size() && !std::isspace(static_cast<unsigned char>(line[k])) && line[k] != '=') ++k;
-    std::string kw(line.substr(0, k));
-    std::transform(kw.begin(), kw.end(), kw.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    std::string_view rest = line.substr(k);
-    rest = trim(rest);
-    if (!rest.empty() && rest.front() == '=') rest = trim(rest.substr(1));
+  menu.format = kName;
+  for (const auto& [line_no, kw, rest] : config_lines(text, KeywordEnd::space_or_equals)) {
     BootEntry* cur = menu.entries.empty() ? nullptr : &menu.entries.back();
     if (kw == "title") {
       BootEntry e;
@@ -98,5 +81,9 @@ BootMenu parse_menu_lst(std::string_view text) {
   }
   return menu;
 }
+
+// Listed in menu_formats.cpp (extern: a namespace-scope const is otherwise private to its file).
+extern const MenuFormat menu_lst_format;
+const MenuFormat menu_lst_format{kName, kPaths, text_only<parse_menu_lst>};
 
 }  // namespace hvmtool::grub
