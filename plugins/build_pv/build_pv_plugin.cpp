@@ -1,6 +1,18 @@
+#include <utility>
+
 #include "build_pv_stage.hpp"
+#include "loader_table.hpp"
 
 namespace hvmtool::build_pv {
+namespace {
+
+// `entry`: auto or one of the table's entry modes, in the table's order.
+template <std::size_t... I>
+std::string entry_param(const PluginParams& params, std::index_sequence<I...>) {
+  return params.get_choice("entry", kAutoEntry, {kAutoEntry, kImageLoaders[I].mode...});
+}
+
+}  // namespace
 
 class BuildPvPlugin final : public Plugin {
  public:
@@ -13,10 +25,7 @@ class BuildPvPlugin final : public Plugin {
   std::unique_ptr<Stage> create_stage(StageSlot slot, const PluginParams& params) override {
     if (slot != StageSlot::build) return Plugin::create_stage(slot, params);
     params.require_known({"entry"});
-    const std::string entry = params.get_choice("entry", "auto", {"auto", "linux64", "pvh"});
-    return std::make_unique<BuildPvStage>(entry == "pvh"       ? EntryChoice::pvh
-                                          : entry == "linux64" ? EntryChoice::linux64
-                                                               : EntryChoice::automatic);
+    return std::make_unique<BuildPvStage>(entry_param(params, std::make_index_sequence<kImageLoaders.size()>()));
   }
 };
 
