@@ -1,13 +1,12 @@
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include "disk_image.hpp"
+#include "hvmtool_common/disk_image.hpp"
 #include "partition_table.hpp"
 
 struct struct_ext2_filsys;
