@@ -1,5 +1,5 @@
 // The ext2/3/4 path walk over an in-memory filesystem image (a whole-disk
-// filesystem in a memfd, opened by libext2fs through /proc/self/fd/N): the
+// filesystem in a memfd, read by libext2fs through its DiskImage): the
 // superblock size check, the config candidates, and paths with symlinks,
 // "..", relative bases and the /boot fallback forms, each resolved and,
 // when small, read -- what the grub stage does on a guest's disk.
@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "boot_extract.hpp"
-#include "disk_image.hpp"
+#include "hvmtool_common/disk_format.hpp"
 #include "ext_filesystem.hpp"
 #include "fuzz_check.hpp"
 #include "hvmtool/error.hpp"
@@ -34,7 +34,8 @@ void walk(hvmtool::grub::ExtFilesystem& efs, std::string_view path, std::string_
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static hvmtool::fuzz::MemfdDisk file;
   try {
-    const hvmtool::grub::DiskImage disk(file.put(data, size));
+    const auto opened = hvmtool::common::open_disk(file.put(data, size), "raw");
+    const hvmtool::common::DiskImage& disk = *opened;
     hvmtool::grub::Partition whole;
     whole.size = disk.size();
     whole.linux_fs = true;

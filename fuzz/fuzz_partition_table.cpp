@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "disk_image.hpp"
+#include "hvmtool_common/disk_format.hpp"
 #include "fuzz_check.hpp"
 #include "hvmtool/error.hpp"
 #include "memfd_disk.hpp"
@@ -13,7 +13,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static hvmtool::fuzz::MemfdDisk file;
   try {
-    const hvmtool::grub::DiskImage disk(file.put(data, size));
+    const auto opened = hvmtool::common::open_disk(file.put(data, size), "raw");
+    const hvmtool::common::DiskImage& disk = *opened;
     const hvmtool::grub::PartitionTable table = hvmtool::grub::read_partition_table(disk);
     for (const auto& p : table.partitions) (void)hvmtool::grub::describe(table, p);
     (void)hvmtool::grub::choose_partition(disk, table, std::nullopt);

@@ -1,8 +1,8 @@
 #pragma once
 
-// A fuzz input as a disk image file: the bootloader's readers open a path
-// (DiskImage, and libext2fs's unix I/O manager after it), so the bytes go
-// into one memfd, reused across inputs, named /proc/self/fd/N.
+// A fuzz input as a disk image file: the bootloader opens its disk by path
+// (common::open_disk; libext2fs reads through that DiskImage), so the bytes
+// go into one memfd, reused across inputs, named /proc/self/fd/N.
 
 #include <sys/mman.h>
 #include <unistd.h>

@@ -10,10 +10,10 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fstream>
 
 #include <hvmtool/guest_abi.h>
 #include <hvmtool_common/bzimage.hpp>
+#include <hvmtool_common/disk_format.hpp>
 #include <hvmtool_common/elf_placement.hpp>
 #include <hvmtool_common/image_file.hpp>
 
@@ -60,16 +60,15 @@ struct Outputs {
 
 std::uint64_t page_up(std::uint64_t v) { return (v + kPageSize - 1) & ~(kPageSize - 1); }
 
-std::vector<std::byte> read_boot_sector(const fs::path& disk) {
+// The disk's first sector, read as its format presents it.
+std::vector<std::byte> read_boot_sector(const DiskConfig& disk) {
   constexpr std::size_t kSector = 512;
-  std::ifstream in(disk, std::ios::binary);
-  if (!in) throw ImageError(disk.string() + ": cannot open the disk: " + std::strerror(errno));
-  std::vector<std::byte> sector(kSector);
-  in.read(reinterpret_cast<char*>(sector.data()), kSector);
-  const auto got = static_cast<std::size_t>(in.gcount());
-  if (got < kSector)
-    throw ImageError(disk.string() + ": offset 0x0: the disk is " + std::to_string(got) +
+  const std::unique_ptr<common::DiskImage> image = common::open_disk(disk.target, disk.format);
+  if (image->size() < kSector)
+    throw ImageError(disk.target.string() + ": offset 0x0: the disk is " + std::to_string(image->size()) +
                      " bytes, shorter than one 512-byte boot sector");
+  std::vector<std::byte> sector(kSector);
+  image->read_into(0, {reinterpret_cast<std::uint8_t*>(sector.data()), kSector}, "boot sector");
   return sector;
 }
 
@@ -167,8 +166,9 @@ std::vector<Module> read_modules(const Inputs& in, const ModuleArea& area, std::
   // Nothing else to boot but a disk: hand hvmloader its first sector, which it
   // runs at 0x7C00 the way a BIOS's INT 0x19 would.
   if (in.boot.kernel.empty() && in.firmware.modules.empty() && !in.config.disks.empty()) {
-    const fs::path& disk = in.config.disks.front().target;
-    modules.push_back({HVMTOOL_ABI_MODULE_BOOTSECTOR, disk.string(), read_boot_sector(disk), LoadRule::module, 0});
+    const DiskConfig& disk = in.config.disks.front();
+    modules.push_back(
+        {HVMTOOL_ABI_MODULE_BOOTSECTOR, disk.target.string(), read_boot_sector(disk), LoadRule::module, 0});
   }
   return modules;
 }

@@ -570,6 +570,43 @@ BOOST_AUTO_TEST_CASE(malformed_loader_images_fail_cleanly) {
   }
 }
 
+// No kernel and no firmware module: hvmloader gets the first disk's boot
+// sector, read through the disk-format table, as its "bootsector" module.
+BOOST_AUTO_TEST_CASE(a_disk_only_domain_hands_hvmloader_its_boot_sector) {
+  test::TempDir tmp;
+  std::string sector(512, '\0');
+  for (std::size_t i = 0; i < 510; ++i) sector[i] = static_cast<char>(i * 13 + 5);
+  sector[510] = '\x55';
+  sector[511] = '\xAA';
+  DomainConfig c = domain(128ull << 20);
+  DiskConfig d;
+  d.target = tmp.write("disk.img", sector + std::string(1536, 'z'));
+  d.vdev = "hda";
+  c.disks.push_back(d);
+  {
+    Build b(c);
+    b.rethrow();
+    const auto& modules = b.ctx->state.modules;
+    const auto it =
+        std::find_if(modules.begin(), modules.end(), [](const PlacedModule& m) { return m.name == "bootsector"; });
+    BOOST_REQUIRE(it != modules.end());
+    BOOST_TEST(it->where.size == 512u);
+    BOOST_TEST(b.mem(it->where.start, 512) == sector);
+  }
+  const fs::path disk = d.target;
+  c.disks[0].target = tmp.write("short.img", std::string(20, 'x'));
+  Build too_short(c);
+  BOOST_TEST(message(too_short) ==
+             c.disks[0].target.string() + ": offset 0x0: the disk is 20 bytes, shorter than one 512-byte boot sector");
+  c.disks[0].target = tmp.path() / "absent.img";
+  Build absent(c);
+  BOOST_TEST(message(absent) == c.disks[0].target.string() + ": cannot open disk image: No such file or directory");
+  c.disks[0].target = disk;
+  c.disks[0].format = "qcow2";
+  Build qcow2(c);
+  BOOST_TEST(message(qcow2) == disk.string() + ": disk format 'qcow2' is not supported (known: raw)");
+}
+
 BOOST_AUTO_TEST_CASE(firmware_provider_checks_bios_files) {
   PluginLoader loader{{test::build_dir() / "plugins"}};
   auto fw = loader.create_firmware("firmware", PluginParams{});

@@ -13,7 +13,7 @@
 #include <hvmtool/error.hpp>
 
 #include "boot_menu.hpp"
-#include "disk_image.hpp"
+#include "hvmtool_common/disk_format.hpp"
 #include "ext_filesystem.hpp"
 #include "hvmtool_common/guest_text.hpp"
 #include "menu_format.hpp"
@@ -198,9 +198,8 @@ Extracted extract_boot_files(const std::vector<DiskConfig>& disks, const std::ve
   entry_selector(bootloader_args);
   check_cancelled(cancelled);
   const DiskConfig& dc = choose_disk(disks, settings);
-  if (dc.format != "raw")
-    throw Error(dc.target.string() + ": format " + guest_quote(dc.format) + " is not supported (raw images only)");
-  DiskImage disk(dc.target);
+  const std::unique_ptr<DiskImage> opened = common::open_disk(dc.target, dc.format);
+  const DiskImage& disk = *opened;
   const PartitionTable table = read_partition_table(disk);
   const Partition& part = choose_partition(disk, table, settings.partition);
   const std::string where = disk.path().string() + ": " + describe(table, part);

@@ -50,7 +50,7 @@ struct ExtFilesystem::Resolved {
 };
 
 ExtFilesystem::ExtFilesystem(const DiskImage& disk, const Partition& partition, std::string where)
-    : where_(std::move(where)) {
+    : range_{disk, partition.offset, partition.size, {}, 0}, where_(std::move(where)) {
   // The superblock's size first, before libext2fs sizes its tables by it:
   // a filesystem larger than its partition is refused here.
   if (partition.size >= 2048) {
@@ -70,13 +70,11 @@ ExtFilesystem::ExtFilesystem(const DiskImage& disk, const Partition& partition, 
              " do not fit in its " + str(partition.size) + "-byte partition (truncated image?)");
     }
   }
-  const std::string options = "offset=" + std::to_string(partition.offset);
   ext2_filsys fs = nullptr;
-  const errcode_t err =
-      ext2fs_open2(disk.path().c_str(), options.c_str(), EXT2_FLAG_64BITS, 0, 0, unix_io_manager, &fs);
+  const errcode_t err = open_ext2fs(range_, EXT2_FLAG_64BITS, &fs);
   if (err) {
     if (fs) ext2fs_free(fs);
-    fail("not a readable ext2/3/4 filesystem: " + ext2_error_text(err));
+    fail("not a readable ext2/3/4 filesystem: " + reason(err));
   }
   fs_ = fs;
   const std::uint64_t fs_bytes = ext2fs_blocks_count(fs->super) * std::uint64_t(fs->blocksize);
@@ -97,10 +95,15 @@ ExtFilesystem::~ExtFilesystem() {
 
 void ExtFilesystem::fail(const std::string& message) const { throw ImageError(where_ + ": " + message); }
 
+std::string ExtFilesystem::reason(long code) const {
+  std::string channel = ext_io_error(range_, code);
+  return channel.empty() ? ext2_error_text(code) : channel;
+}
+
 std::string ExtFilesystem::read_link(std::string_view what, const std::string& shown, std::uint32_t ino) {
   ext2_inode inode{};
   if (errcode_t e = ext2fs_read_inode(fs_, ino, &inode))
-    fail(std::string(what) + " " + squote(shown) + ": cannot read inode " + str(ino) + ": " + ext2_error_text(e));
+    fail(std::string(what) + " " + squote(shown) + ": cannot read inode " + str(ino) + ": " + reason(e));
   const std::uint64_t size = EXT2_I_SIZE(&inode);
   if (size == 0) fail(std::string(what) + " " + squote(shown) + ": empty symlink");
   if (size > kMaxLinkTarget)
@@ -113,10 +116,10 @@ std::string ExtFilesystem::read_link(std::string_view what, const std::string& s
     size_t got = 0;
     std::size_t inline_size = 0;
     if (errcode_t e = ext2fs_inline_data_size(fs_, ino, &inline_size))
-      fail(std::string(what) + " " + squote(shown) + ": cannot read symlink: " + ext2_error_text(e));
+      fail(std::string(what) + " " + squote(shown) + ": cannot read symlink: " + reason(e));
     if (inline_size > buf.size()) fail(std::string(what) + " " + squote(shown) + ": corrupt inline symlink");
     if (errcode_t e = ext2fs_inline_data_get(fs_, ino, &inode, buf.data(), &got))
-      fail(std::string(what) + " " + squote(shown) + ": cannot read symlink: " + ext2_error_text(e));
+      fail(std::string(what) + " " + squote(shown) + ": cannot read symlink: " + reason(e));
     target.assign(buf.data(), std::min<std::size_t>(got, static_cast<std::size_t>(size)));
   } else {
     File f{ino, size, shown};
@@ -164,10 +167,10 @@ std::optional<ExtFilesystem::Resolved> ExtFilesystem::resolve(std::string_view w
     if (e == EXT2_ET_FILE_NOT_FOUND) return std::nullopt;
     if (e)
       fail(std::string(what) + " " + squote(shown) + ": cannot look up " + squote(name) + " in " +
-           common::guest_text(here()) + ": " + ext2_error_text(e));
+           common::guest_text(here()) + ": " + reason(e));
     ext2_inode inode{};
     if (errcode_t re = ext2fs_read_inode(fs_, ino, &inode))
-      fail(std::string(what) + " " + squote(shown) + ": cannot read inode " + str(ino) + ": " + ext2_error_text(re));
+      fail(std::string(what) + " " + squote(shown) + ": cannot read inode " + str(ino) + ": " + reason(re));
     if (LINUX_S_ISLNK(inode.i_mode)) {
       if (++links > kMaxSymlinks)
         fail(std::string(what) + " " + squote(shown) + ": symlink loop (more than " + str(kMaxSymlinks) + " symlinks)");
@@ -190,7 +193,7 @@ std::optional<ExtFilesystem::Resolved> ExtFilesystem::resolve(std::string_view w
   // The path ended on a directory ("/", "a/..").
   r.ino = stack.empty() ? EXT2_ROOT_INO : stack.back().second;
   if (errcode_t re = ext2fs_read_inode(fs_, r.ino, &r.inode))
-    fail(std::string(what) + " " + squote(shown) + ": cannot read inode " + str(r.ino) + ": " + ext2_error_text(re));
+    fail(std::string(what) + " " + squote(shown) + ": cannot read inode " + str(r.ino) + ": " + reason(re));
   r.path = here();
   return r;
 }
@@ -227,8 +230,7 @@ std::string ExtFilesystem::read_all(std::string_view what, const File& file, std
 void ExtFilesystem::copy(const File& file, const std::function<void(const char*, std::size_t)>& sink,
                          const std::function<bool()>& cancelled) {
   ext2_file_t f = nullptr;
-  if (errcode_t e = ext2fs_file_open(fs_, file.ino, 0, &f))
-    fail(squote(file.path) + ": cannot open: " + ext2_error_text(e));
+  if (errcode_t e = ext2fs_file_open(fs_, file.ino, 0, &f)) fail(squote(file.path) + ": cannot open: " + reason(e));
   struct Closer {
     ext2_file_t f;
     ~Closer() { ext2fs_file_close(f); }
@@ -240,7 +242,7 @@ void ExtFilesystem::copy(const File& file, const std::function<void(const char*,
     const unsigned want = static_cast<unsigned>(std::min<std::uint64_t>(left, buf.size()));
     unsigned got = 0;
     if (errcode_t e = ext2fs_file_read(f, buf.data(), want, &got))
-      fail(squote(file.path) + ": read error at file offset " + str(file.size - left) + ": " + ext2_error_text(e));
+      fail(squote(file.path) + ": read error at file offset " + str(file.size - left) + ": " + reason(e));
     if (got == 0) fail(squote(file.path) + ": short read at file offset " + str(file.size - left));
     sink(buf.data(), got);
     left -= got;

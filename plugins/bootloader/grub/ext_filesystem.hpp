@@ -1,13 +1,13 @@
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include "disk_image.hpp"
+#include "ext_io_manager.hpp"
+#include "hvmtool_common/disk_image.hpp"
 #include "partition_table.hpp"
 
 struct struct_ext2_filsys;
@@ -15,7 +15,8 @@ struct struct_ext2_filsys;
 namespace hvmtool::grub {
 
 // One ext2/3/4 filesystem inside a disk image, opened read-only with
-// libext2fs at the partition's byte offset. Paths are resolved here, inside
+// libext2fs reading through the DiskImage, bounded by the partition
+// (ext_io_manager.hpp); `disk` must outlive it. Paths are resolved here, inside
 // the filesystem only: `..` never climbs above its root, symlinks are
 // followed (absolute ones from the filesystem's root) at most
 // kMaxSymlinks times. Errors are ImageError "WHERE: ..." where WHERE names
@@ -61,7 +62,11 @@ class ExtFilesystem {
   struct Resolved;
   std::optional<Resolved> resolve(std::string_view what, std::string_view path, std::string_view base);
   std::string read_link(std::string_view what, const std::string& shown, std::uint32_t ino);
+  // Why libext2fs failed: the channel's refusal naming the byte, or
+  // libext2fs's own text.
+  std::string reason(long code) const;
 
+  ExtDiskRange range_;
   struct_ext2_filsys* fs_ = nullptr;
   std::string where_;
 };

@@ -6,9 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "disk_image.hpp"
+#include "hvmtool_common/disk_image.hpp"
 
 namespace hvmtool::grub {
+
+using common::DiskImage;
 
 inline constexpr std::uint64_t kSectorSize = 512;
 
