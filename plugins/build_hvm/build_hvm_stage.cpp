@@ -339,6 +339,13 @@ void build(Domain& d, const Inputs& in, Outputs& out, const std::shared_ptr<std:
 
 }  // namespace
 
+// A domain with nothing to boot but a disk boots the first disk's boot
+// sector, which must then be in a format it reads. (A bootloader stage may
+// still supply a kernel when the pipeline runs; the disk is then not read.)
+void BuildHvmStage::check_domain(const DomainConfig& domain, const PlatformFeatures& /*platform*/) const {
+  if (domain.kernel.empty() && domain.bios.empty() && !domain.disks.empty()) common::check_disk_format(domain, 0);
+}
+
 void BuildHvmStage::async_run(StageContext& ctx, Completion done) {
   Domain& domain = ctx.require_domain();
   // The images resolved when the pipeline was loaded, or (a stage run on its

@@ -13,6 +13,7 @@ class BuildHvmStage final : public Stage {
  public:
   explicit BuildHvmStage(EntryMode entry) : entry_(entry) {}
   std::string_view name() const override { return "build_hvm.build"; }
+  void check_domain(const DomainConfig& domain, const PlatformFeatures& platform) const override;
   void async_run(StageContext& ctx, Completion done) override;
   void undo(StageContext& ctx) noexcept override;
 

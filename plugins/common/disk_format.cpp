@@ -3,6 +3,7 @@
 #include <array>
 
 #include <hvmtool/error.hpp>
+#include <hvmtool/field_check.hpp>
 
 #include "hvmtool_common/guest_text.hpp"
 
@@ -28,6 +29,18 @@ std::vector<std::string_view> disk_format_names() {
   std::vector<std::string_view> names;
   for (const DiskFormat* f : kDiskFormats) names.push_back(f->name);
   return names;
+}
+
+void check_disk_format(const DomainConfig& domain, std::size_t index) {
+  const DiskConfig& disk = domain.disks.at(index);
+  if (find_disk_format(disk.format)) return;
+  std::vector<std::string> names;
+  for (std::string_view n : disk_format_names()) names.emplace_back(n);
+  std::string what;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    what += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+  fail_field(disk.where, "domain.disks[" + std::to_string(index) + "].format",
+             expected_one_of(what + " (the disk formats hvmtool reads)", disk.format, names));
 }
 
 std::unique_ptr<DiskImage> open_disk(const std::filesystem::path& path, std::string_view format) {

@@ -320,22 +320,33 @@ BOOST_AUTO_TEST_CASE(validate_reports_ok_and_errors_with_file_line_column) {
              np.out);
 }
 
+namespace {
+
+// `hvmtool validate` of an hvm domain on the recording test platform.
+std::pair<test::CommandResult, std::string> validate_hvm(const test::TempDir& dir, const std::string& name,
+                                                         const std::string& stages, const std::string& fields) {
+  std::ostringstream y;
+  y << "platform: testplatform\n"
+    << "plugins: {search_path: [" << test::test_plugin_dir().string() << "]}\n"
+    << "stages: {" << stages << "}\n"
+    << "params:\n  testplatform: {calls_file: " << (dir.path() / (name + ".calls")).string() << "}\n"
+    << "domain:\n  name: " << name << "\n  type: hvm\n"
+    << fields;
+  const std::string file = dir.write(name + ".yaml", y.str()).string();
+  return {run_hvmtool("validate " + file), file};
+}
+
+}  // namespace
+
 // The names `firmware:` and `bios:` accept are the firmware plugin's: it
 // refuses one it does not know when the file is loaded, worded as the
 // loader's own errors (file, line, column, field, a did-you-mean).
 BOOST_AUTO_TEST_CASE(validate_reports_firmware_names_the_firmware_plugin_does_not_know) {
   test::TempDir dir;
   auto validate = [&](const std::string& name, const std::string& fields) {
-    std::ostringstream y;
-    y << "platform: testplatform\n"
-      << "plugins: {search_path: [" << test::test_plugin_dir().string() << "]}\n"
-      << "stages: {bootloader: teststage}\n"
-      << "params:\n  testplatform: {calls_file: " << (dir.path() / (name + ".calls")).string() << "}\n"
-      << "domain:\n  name: " << name << "\n  type: hvm\n"
-      << fields;
-    const std::string file = dir.write(name + ".yaml", y.str()).string();
-    return std::make_pair(run_hvmtool("validate " + file), file);
+    return validate_hvm(dir, name, "bootloader: teststage", fields);
   };
+
   const std::string kBiosWhat = "expected seabios, ovmf or a path (containing '/'), got ";
   auto [bios, bios_file] = validate("bios", "  bios: seabio\n");
   BOOST_TEST(bios.exit_code == 1);
@@ -353,6 +364,32 @@ BOOST_AUTO_TEST_CASE(validate_reports_firmware_names_the_firmware_plugin_does_no
   // The default loader, found where the build put it.
   auto [good, good_file] = validate("good", "");
   BOOST_TEST(good.exit_code == 0, good.out);
+}
+
+// Disk formats are the words of the stages that read disks: the grub
+// bootloader (the disk it boots from) and build_hvm (a boot sector when
+// there is nothing else to boot) refuse one no disk reader knows, at load.
+BOOST_AUTO_TEST_CASE(validate_reports_disk_formats_the_stages_reading_the_disk_do_not_know) {
+  test::TempDir dir;
+  auto validate = [&](const std::string& name, const std::string& stages, const std::string& disks) {
+    return validate_hvm(dir, name, stages, "  disks:\n" + disks);
+  };
+
+  const std::string qcow2 = "expected raw (the disk formats hvmtool reads), got \"qcow2\"\n";
+  auto [grub, grub_file] = validate("grub", "bootloader: grub", "    - \"format=qcow2, target=a.img\"\n");
+  BOOST_TEST(grub.exit_code == 1);
+  BOOST_TEST(grub.out == "hvmtool: " + grub_file + ":10:7: field 'domain.disks[0].format': " + qcow2, grub.out);
+  // grub reads the disk it boots from (the first, unless params.grub.disk
+  // names another), not the others.
+  auto [second, second_file] = validate("second", "bootloader: grub",
+                                        "    - \"format=raw, target=a.img\"\n    - \"format=qcow2, target=b.img\"\n");
+  BOOST_TEST(second.exit_code == 0, second_file + ": " + second.out);
+  auto [hvm, hvm_file] =
+      validate("hvm", "bootloader: none, build: build_hvm", "    - \"format=qcow2, target=a.img\"\n");
+  BOOST_TEST(hvm.exit_code == 1);
+  BOOST_TEST(hvm.out == "hvmtool: " + hvm_file + ":10:7: field 'domain.disks[0].format': " + qcow2, hvm.out);
+  auto [raw, raw_file] = validate("raw", "bootloader: none, build: build_hvm", "    - \"format=raw, target=a.img\"\n");
+  BOOST_TEST(raw.exit_code == 0, raw.out);
 }
 
 namespace {

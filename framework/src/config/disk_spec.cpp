@@ -26,6 +26,13 @@ bool valid_vdev(std::string_view v) {
   return true;
 }
 
+bool valid_format_name(std::string_view f) {
+  if (f.empty() || f.size() > 16) return false;
+  for (char c : f)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
+  return true;
+}
+
 }  // namespace
 
 std::filesystem::path resolve_path(const FileContext& ctx, const std::filesystem::path& p) {
@@ -80,10 +87,10 @@ DiskConfig parse_disk(const Field& entry) {
   disk.target = resolve_path(entry.context(), target->second);
 
   if (auto f = seen.find("format"); f != seen.end()) {
-    // The bootloader and builders read images directly; qcow2 and friends
-    // would need a block layer hvmtool does not have.
-    if (f->second != "raw")
-      fail("format", "expected raw, got " + quote(f->second) + " (hvmtool reads raw images only)");
+    // Which formats exist is for the stages that read the disk to say
+    // (Stage::check_domain, when the file is loaded); here only its shape.
+    if (!valid_format_name(f->second))
+      fail("format", "expected a disk format name (lower-case letters and digits, like raw), got " + quote(f->second));
     disk.format = f->second;
   }
   if (auto v = seen.find("vdev"); v != seen.end()) {

@@ -6,6 +6,8 @@
 
 #include <hvmtool/hvmtool.hpp>
 
+#include <hvmtool_common/disk_format.hpp>
+
 #include "boot_extract.hpp"
 
 namespace hvmtool::grub {
@@ -101,6 +103,14 @@ class Job {
 class GrubStage final : public Stage {
  public:
   explicit GrubStage(Settings settings) : settings_(std::move(settings)) {}
+
+  // The disk it will read must be in a format it reads (which disk, and
+  // whether there is one, is checked when it runs: params.grub.disk).
+  void check_domain(const DomainConfig& domain, const PlatformFeatures& /*platform*/) const override {
+    for (std::size_t i = 0; i < domain.disks.size(); ++i)
+      if (settings_.disk.empty() ? i == 0 : domain.disks[i].vdev == settings_.disk)
+        common::check_disk_format(domain, i);
+  }
   ~GrubStage() override {
     if (job_) job_->abandon();
   }

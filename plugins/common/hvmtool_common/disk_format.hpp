@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include <hvmtool/config.hpp>
+
 #include "hvmtool_common/disk_image.hpp"
 
 namespace hvmtool::common {
@@ -30,5 +32,10 @@ std::vector<std::string_view> disk_format_names();
 // `path` opened as `format`; an unknown format is an Error
 // "PATH: disk format 'NAME' is not supported (known: raw)".
 std::unique_ptr<DiskImage> open_disk(const std::filesystem::path& path, std::string_view format);
+
+// For a stage's check_domain (at load): a ConfigError in the loader's
+// wording unless a format in the table reads `domain.disks[index]`:
+//   FILE:LINE:COL: field 'domain.disks[0].format': expected raw, got "qcow2"
+void check_disk_format(const DomainConfig& domain, std::size_t index);
 
 }  // namespace hvmtool::common
