@@ -162,7 +162,6 @@ class XenDomain final : public Domain {
   std::atomic<bool> destroyed_{false};
   mutable std::mutex mu_;
   PopulateStats stats_;
-  std::map<std::uint32_t, std::uint64_t> pv_params_;  // PV domains have no HVM params: kept here
 };
 
 }  // namespace hvmtool::xen

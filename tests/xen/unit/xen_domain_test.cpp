@@ -239,12 +239,14 @@ BOOST_AUTO_TEST_CASE(hvm_params_set_and_read_back) {
   BOOST_TEST(f.api->index_of("xc_hvm_param_get 7 1") >= 0);
 }
 
-BOOST_AUTO_TEST_CASE(pv_params_stay_in_the_platform) {
+BOOST_AUTO_TEST_CASE(a_pv_domain_has_no_hvm_params) {
   XenFixture f;
   auto d = f.platform->create_domain(create_info("pv", DomainType::pv));
-  d->set_hvm_param(HVM_PARAM_STORE_PFN, 0x12345);
-  BOOST_TEST(d->hvm_param(HVM_PARAM_STORE_PFN) == 0x12345u);
-  BOOST_TEST(d->hvm_param(HVM_PARAM_CONSOLE_PFN) == 0u);
+  const std::string refused = "xen: domain 7 ('pv'): HVM param 1 on a PV domain: Invalid argument";
+  BOOST_CHECK_EXCEPTION(d->set_hvm_param(HVM_PARAM_STORE_PFN, 0x12345), PlatformError,
+                        [&](const PlatformError& e) { return e.what() == refused; });
+  BOOST_CHECK_EXCEPTION(d->hvm_param(HVM_PARAM_STORE_PFN), PlatformError,
+                        [&](const PlatformError& e) { return e.what() == refused; });
   BOOST_TEST(f.api->calls_starting("xc_hvm_param").empty());
   BOOST_CHECK_THROW(d->set_vcpu_context(0, VcpuContext::flat32(0x100000, 0)), PlatformError);
 }
