@@ -192,25 +192,27 @@ void add_parse_ranges(std::uint64_t size, const std::function<void(std::uint64_t
   Ehdr eh;
   read(0, sizeof eh, reinterpret_cast<std::byte*>(&eh));
   out.push_back({0, sizeof eh});
-  auto clip = [size](std::uint64_t off, std::uint64_t len) {
-    return off >= size ? std::uint64_t{0} : std::min(len, size - off);
+  // Only what lies in the file: a note the header places past its end is
+  // for parse_elf to refuse, not for the caller to read.
+  auto add = [&](std::uint64_t off, std::uint64_t len) {
+    if (off < size && len) out.push_back({off, std::min(len, size - off)});
   };
   auto table = [&](std::uint64_t off, std::uint64_t count, std::uint64_t entsize, std::uint64_t want, auto each) {
     if (entsize != want || off >= size) return;
-    const std::uint64_t n = std::min(count, clip(off, count * entsize) / entsize);
-    out.push_back({off, n * entsize});
+    const std::uint64_t n = std::min(count, (size - off) / entsize);
+    add(off, n * entsize);
     for (std::uint64_t i = 0; i < n; ++i) each(off + i * entsize);
   };
   table(eh.e_phoff, eh.e_phnum, eh.e_phentsize, sizeof(Phdr), [&](std::uint64_t at) {
     Phdr ph;
     read(at, sizeof ph, reinterpret_cast<std::byte*>(&ph));
-    if (ph.p_type == PT_NOTE) out.push_back({ph.p_offset, clip(ph.p_offset, ph.p_filesz)});
+    if (ph.p_type == PT_NOTE) add(ph.p_offset, ph.p_filesz);
   });
   if (eh.e_shoff == 0) return;
   table(eh.e_shoff, eh.e_shnum, eh.e_shentsize, sizeof(Shdr), [&](std::uint64_t at) {
     Shdr sh;
     read(at, sizeof sh, reinterpret_cast<std::byte*>(&sh));
-    if (sh.sh_type == SHT_NOTE) out.push_back({sh.sh_offset, clip(sh.sh_offset, sh.sh_size)});
+    if (sh.sh_type == SHT_NOTE) add(sh.sh_offset, sh.sh_size);
   });
 }
 
